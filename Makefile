@@ -1,0 +1,48 @@
+# The README's two commands: `make run` and `make test`.
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+FLASK   := $(VENV)/bin/flask --app wsgi
+HOST    ?= 127.0.0.1
+PORT    ?= 5000
+
+.PHONY: run test install serve db seed bench chromium clean
+
+run: install instance/secret_key db seed serve   ## install, migrate, load demo data, serve on :5000
+
+test: install chromium                            ## the whole suite (SQLite + PostgreSQL + browser)
+	$(PY) -m pytest -q
+
+install: $(VENV)/.installed static/vendor/.installed
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+static/vendor/.installed: package.json package-lock.json scripts/vendor_assets.py
+	npm ci --no-audit --no-fund --loglevel=error
+	$(PY) scripts/vendor_assets.py
+	touch $@
+
+instance/secret_key:
+	mkdir -p instance
+	$(PY) -c "import secrets; print(secrets.token_hex(32))" > $@
+
+db: install
+	$(FLASK) db upgrade
+
+seed: install
+	$(FLASK) seed
+
+serve:
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+bench: install                                   ## search benchmark (see bench/README or the README)
+	$(PY) bench/search_bench.py
+
+chromium:                                        ## Debian's chromium for the browser tests
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor instance/wegweiser.sqlite
