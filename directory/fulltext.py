@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import func, literal_column, select, text
+from sqlalchemy import column, func, literal_column, select, table, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
@@ -72,29 +72,40 @@ def _postgres_query(words: list[str]) -> str:
     return " & ".join(w + ":*" for w in words)
 
 
-def match_clause(dialect: str, offer_id_column, words: list[str]) -> ColumnElement[bool]:
-    """A WHERE clause: the offer matches every word (as a prefix)."""
-    if dialect == "sqlite":
-        fts_ids = select(literal_column("rowid")).select_from(text("offer_fts")).where(
-            literal_column("offer_fts").op("MATCH")(_sqlite_query(words))
-        )
-        return offer_id_column.in_(fts_ids)
+_FTS = table("offer_fts", column("rowid"))
+
+
+def _sqlite_match(words: list[str]) -> ColumnElement[bool]:
+    return literal_column("offer_fts").op("MATCH")(_sqlite_query(words))
+
+
+def _postgres_match(words: list[str]) -> ColumnElement[bool]:
     return literal_column("offer.search_vector").op("@@")(
         func.to_tsquery("german", _postgres_query(words))
     )
 
 
-def rank_expression(dialect: str, offer_id_column, words: list[str]):
-    """An expression to ORDER BY ascending: better matches first."""
+def match_clause(dialect: str, offer_id_column, words: list[str]) -> ColumnElement[bool]:
+    """A WHERE clause: the offer matches every word (as a prefix)."""
+    if dialect == "sqlite":
+        return offer_id_column.in_(select(_FTS.c.rowid).where(_sqlite_match(words)))
+    return _postgres_match(words)
+
+
+def ranking(dialect: str, offer_table, words: list[str]):
+    """A subquery (offer_id, rank) of the matching offers; lower rank = better match."""
     if dialect == "sqlite":
         return (
-            select(func.bm25(literal_column("offer_fts"), 10.0, 1.0))
-            .select_from(text("offer_fts"))
-            .where(literal_column("offer_fts").op("MATCH")(_sqlite_query(words)))
-            .where(literal_column("offer_fts.rowid") == offer_id_column)
-            .scalar_subquery()
+            select(_FTS.c.rowid.label("offer_id"), func.bm25(literal_column("offer_fts"), 10.0, 1.0).label("rank"))
+            .where(_sqlite_match(words))
+            .subquery("fts_rank")
         )
-    return -func.ts_rank_cd(
-        literal_column("offer.search_vector"),
-        func.to_tsquery("german", _postgres_query(words)),
+    return (
+        select(
+            offer_table.c.id.label("offer_id"),
+            (-func.ts_rank_cd(literal_column("offer.search_vector"),
+                              func.to_tsquery("german", _postgres_query(words)))).label("rank"),
+        )
+        .where(_postgres_match(words))
+        .subquery("fts_rank")
     )

@@ -222,6 +222,7 @@ def _radius_counts(q: SearchQuery, base_ids: Select) -> dict[str, int]:
     ]
     row = db.session.execute(
         select(*columns)
+        .select_from(offer_location)
         .join(Location, Location.id == offer_location.c.location_id)
         .where(offer_location.c.offer_id.in_(base_ids), Location.lat.is_not(None))
     ).one()
@@ -405,8 +406,8 @@ def matching_ids(query: SearchQuery, exclude: str | None = None) -> Select:
     return select(Offer.id).where(*where_clauses(query, exclude))
 
 
-def order_by(query: SearchQuery) -> list:
-    dialect = db.engine.dialect.name
+def ordered(stmt: Select, query: SearchQuery) -> Select:
+    """Apply the query's sort order (joining the full-text ranking when needed)."""
     if query.sort == "distance" and query.near is not None:
         nearest = (
             select(func.min(_distance2(query.near)))
@@ -414,12 +415,13 @@ def order_by(query: SearchQuery) -> list:
             .where(offer_location.c.offer_id == Offer.id, Location.lat.is_not(None))
             .scalar_subquery()
         )
-        return [nearest.is_(None), nearest, Offer.id]
+        return stmt.order_by(nearest.is_(None), nearest, Offer.id)
     if query.sort == "updated":
-        return [Offer.updated_at.desc(), Offer.id.desc()]
+        return stmt.order_by(Offer.updated_at.desc(), Offer.id.desc())
     if query.words:
-        return [fulltext.rank_expression(dialect, Offer.id, query.words), Offer.id]
-    return [Offer.last_confirmed.is_(None), Offer.last_confirmed.desc(), Offer.title, Offer.id]
+        rank = fulltext.ranking(db.engine.dialect.name, Offer.__table__, query.words)
+        return stmt.join(rank, rank.c.offer_id == Offer.id).order_by(rank.c.rank, Offer.id)
+    return stmt.order_by(Offer.last_confirmed.is_(None), Offer.last_confirmed.desc(), Offer.title, Offer.id)
 
 
 @dataclass
@@ -487,7 +489,7 @@ def build_facets(query: SearchQuery, vocab: Vocabulary, counts: dict[str, dict[s
 
 def map_markers(query: SearchQuery, limit: int) -> tuple[list[dict], bool]:
     """One marker per (offer, location) of the whole result set, best results first."""
-    ranked = select(Offer.id).where(*where_clauses(query)).order_by(*order_by(query)).limit(limit)
+    ranked = ordered(select(Offer.id).where(*where_clauses(query)), query).limit(limit)
     rows = db.session.execute(
         select(Location.lat, Location.lon, Location.district_code, Offer.id, Offer.title, Organization.name)
         .join(offer_location, offer_location.c.location_id == Location.id)
@@ -510,9 +512,7 @@ def run(query: SearchQuery, vocab: Vocabulary, toggle_url: Callable[[str, str], 
     total = db.session.scalar(select(func.count(Offer.id)).where(*clauses)) or 0
     offers = list(
         db.session.scalars(
-            select(Offer)
-            .where(*clauses)
-            .order_by(*order_by(query))
+            ordered(select(Offer).where(*clauses), query)
             .limit(query.per_page)
             .offset((query.page - 1) * query.per_page)
             .options(

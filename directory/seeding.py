@@ -206,7 +206,7 @@ def load_demo(data: dict | None = None, progress: Callable[[Iterable], Iterable]
 
 def _pick(cache: dict, codes: list[str], what: str, key: str) -> list:
     try:
-        return [cache[c] for c in codes]
+        return [cache[what][c] for c in codes]
     except KeyError as exc:
         raise SeedError(f"offer {key}: unknown {what} {exc.args[0]!r}") from None
 

@@ -1,0 +1,148 @@
+"""Fixtures: every database test runs on SQLite and on PostgreSQL.
+
+Two databases per backend, both built by the real Alembic migrations:
+* "scratch" (fixtures ``app``/``client``): reference data only; each test's offers,
+  organisations and locations are deleted afterwards.
+* "demo" (fixtures ``demo_app``/``demo_client``): reference data plus the demo data set,
+  loaded once per session; tests using it must not write.
+
+PostgreSQL: TEST_DATABASE_URL (default postgres@127.0.0.1:5432/test), one schema per test
+process. If PostgreSQL is unreachable the PostgreSQL tests fail; they never skip.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, delete, text
+
+from directory import create_app, seeding
+from directory.extensions import db
+from directory.models import (
+    Location,
+    Offer,
+    Organization,
+    Schedule,
+    offer_challenge,
+    offer_language,
+    offer_location,
+    offer_target_group,
+)
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+BACKENDS = os.environ.get("TEST_BACKENDS", "sqlite,postgresql").split(",")
+CONTENT_TABLES = [offer_challenge, offer_language, offer_location, offer_target_group]
+CONTENT_MODELS = [Schedule, Offer, Location, Organization]
+
+
+class Databases:
+    """Creates and remembers migrated databases for one test session."""
+
+    def __init__(self, tmp: Path):
+        self.tmp = tmp
+        self.urls: dict[tuple[str, str], str] = {}
+        self.schemas: list[str] = []
+        self.token = uuid.uuid4().hex[:8]
+
+    def url(self, backend: str, name: str) -> str:
+        key = (backend, name)
+        if key not in self.urls:
+            url = self._create(backend, name)
+            app = make_app(url)
+            with app.app_context():
+                from flask_migrate import upgrade
+
+                upgrade()
+                seeding.load_reference_data()
+                if name == "demo":
+                    seeding.load_demo()
+                db.session.commit()
+                db.engine.dispose()
+            self.urls[key] = url
+        return self.urls[key]
+
+    def _create(self, backend: str, name: str) -> str:
+        if backend == "sqlite":
+            return f"sqlite:///{self.tmp / (name + '.sqlite')}"
+        schema = f"wegweiser_test_{name}_{self.token}"
+        engine = create_engine(PG_URL)
+        with engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        engine.dispose()
+        self.schemas.append(schema)
+        sep = "&" if "?" in PG_URL else "?"
+        return f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+
+    def drop(self) -> None:
+        if not self.schemas:
+            return
+        engine = create_engine(PG_URL)
+        with engine.begin() as conn:
+            for schema in self.schemas:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        engine.dispose()
+
+
+def make_app(url: str, **overrides):
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": True,
+        "MAP_TILE_URL": "",
+        "GEOCODER": "gazetteer",
+        "SERVER_NAME": None,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory):
+    dbs = Databases(tmp_path_factory.mktemp("db"))
+    yield dbs
+    dbs.drop()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def app(databases, backend):
+    app = make_app(databases.url(backend, "scratch"))
+    with app.app_context():
+        yield app
+        db.session.rollback()
+        for table in CONTENT_TABLES:
+            db.session.execute(table.delete())
+        for model in CONTENT_MODELS:
+            db.session.execute(delete(model))
+        seeding.load_reference_data()  # undo changes a test made to districts etc.
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def demo_app(databases, backend):
+    app = make_app(databases.url(backend, "demo"))
+    with app.app_context():
+        yield app
+        db.session.rollback()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def demo_client(demo_app):
+    return demo_app.test_client()
