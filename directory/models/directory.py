@@ -34,7 +34,14 @@ from sqlalchemy import (
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from .extensions import db
+from ..extensions import db
+
+
+__all__ = [
+    "utcnow", "OfferStatus", "WEEKDAYS", "FieldOfAction", "Challenge", "Measure", "Category",
+    "TargetGroup", "Language", "District", "Organization", "Offer", "Location", "Schedule",
+    "offer_challenge", "offer_target_group", "offer_language", "offer_location",
+]
 
 
 def utcnow() -> dt.datetime:

@@ -1,0 +1,12 @@
+"""The domain models, one module per area; everything is importable from here.
+
+* directory.py  – organisations, offers (HSDS service), locations, schedules, vocabularies
+* accounts.py   – users, roles, memberships (providers, moderators, counsellors)
+* translations.py – offer texts in other languages
+* referrals.py  – counsellors' referrals and their status
+* activity.py   – change history, moderation, aggregated search log
+"""
+from .directory import *  # noqa: F401,F403
+from .directory import __all__ as _directory_all
+
+__all__ = list(_directory_all)

@@ -1,0 +1,23 @@
+"""referrals (issue 5)
+
+Revision ID: 0004
+Revises: 0003
+
+Reserved so that the migration chain stays linear while these areas are built in parallel;
+replace the body (and rename the file) when the area's tables exist.
+"""
+from alembic import op  # noqa: F401
+import sqlalchemy as sa  # noqa: F401
+
+revision = '0004'
+down_revision = '0003'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
