@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask
 
 from . import config as settings
-from .extensions import babel, csrf, db, migrate
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,16 +27,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    limiter.init_app(app)
 
     from . import i18n
 
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
 
-    from . import errors, public
+    from . import auth, errors, permissions, public  # noqa: F401  (permissions: user loader)
     from .cli import register as register_cli
 
     app.register_blueprint(public.bp)
+    app.register_blueprint(auth.bp)
     errors.register(app)
     register_cli(app)
     return app

@@ -17,6 +17,7 @@ def wants_json() -> bool:
 
 MESSAGES = {
     400: lambda: _("Die Anfrage enthält ungültige Angaben."),
+    401: lambda: _("Bitte melden Sie sich an."),
     403: lambda: _("Sie haben keine Berechtigung für diese Seite."),
     404: lambda: _("Diese Seite gibt es nicht (mehr)."),
     405: lambda: _("Diese Aktion ist hier nicht möglich."),
@@ -34,6 +35,12 @@ def error_response(code: int, message: str | None = None, field: str | None = No
 
 
 def register(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return error_response(400, _("Das Formular ist abgelaufen oder unvollständig (Sicherheitstoken fehlt). Bitte laden Sie die Seite neu und senden Sie es noch einmal."))
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         code = exc.code or 500

@@ -1,5 +1,8 @@
 """Flask extensions, created unbound and initialised in :func:`directory.create_app`."""
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -24,3 +27,6 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
+login_manager = LoginManager()
+# Storage: Redis when REDIS_URL is set (RATELIMIT_STORAGE_URI), memory otherwise.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

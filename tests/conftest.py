@@ -21,8 +21,11 @@ from sqlalchemy import create_engine, delete, text
 from directory import create_app, seeding
 from directory.extensions import db
 from directory.models import (
+    User,
+    membership,
     Location,
     Offer,
+    OfferTranslation,
     Organization,
     Schedule,
     offer_challenge,
@@ -33,8 +36,9 @@ from directory.models import (
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = os.environ.get("TEST_BACKENDS", "sqlite,postgresql").split(",")
-CONTENT_TABLES = [offer_challenge, offer_language, offer_location, offer_target_group]
-CONTENT_MODELS = [Schedule, Offer, Location, Organization]
+# Deleted after each test on the scratch database, in this order. Areas add their tables here.
+CONTENT_TABLES = [offer_challenge, offer_language, offer_location, offer_target_group, membership]
+CONTENT_MODELS = [Schedule, OfferTranslation, Offer, Location, User, Organization]
 
 
 class Databases:
@@ -95,6 +99,7 @@ def make_app(url: str, **overrides):
         "MAP_TILE_URL": "",
         "GEOCODER": "gazetteer",
         "SERVER_NAME": None,
+        "RATELIMIT_LOGIN": "1000 per minute",
     }
     config.update(overrides)
     return create_app(config)
@@ -146,3 +151,32 @@ def demo_app(databases, backend):
 @pytest.fixture
 def demo_client(demo_app):
     return demo_app.test_client()
+
+
+@pytest.fixture
+def login_as(app, client):
+    """Create a user with a role (and organisations) and sign the test client in as them."""
+    def login(role: str = "provider", organizations=(), email: str | None = None,
+              password: str = "ein-langes-passwort") -> User:
+        user = User(email=email or f"{role}-{uuid.uuid4().hex[:8]}@example.org", role=role,
+                    display_name=role.title())
+        user.set_password(password)
+        user.organizations = list(organizations)
+        db.session.add(user)
+        db.session.commit()
+        with client.session_transaction() as session:
+            session["_user_id"] = str(user.id)
+            session["_fresh"] = True
+        return user
+    return login
+
+
+def csrf_token(client, url: str) -> str:
+    """The CSRF token of the form on a page (for POSTs in tests)."""
+    import re
+
+    html = client.get(url).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)

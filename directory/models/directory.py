@@ -162,6 +162,10 @@ class Organization(db.Model):
     phone: Mapped[str | None] = mapped_column(String(60))
     logo_url: Mapped[str | None] = mapped_column(String(300))
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A provider's new organisation needs a moderator's approval before its offers can be
+    # published; trusted organisations publish without moderation.
+    approved: Mapped[bool] = mapped_column(Boolean, default=True)
+    trusted: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     offers: Mapped[list[Offer]] = relationship(back_populates="organization")

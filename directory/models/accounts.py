@@ -1,0 +1,67 @@
+"""Accounts: people who sign in (providers, moderators, counsellors, admins) and the
+organisations they belong to. Passwords are stored as scrypt hashes (werkzeug)."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from .directory import Organization, utcnow
+
+__all__ = ["Role", "User", "membership"]
+
+
+class Role(str, enum.Enum):
+    provider = "provider"      # member of one or more organisations, edits their offers
+    moderator = "moderator"    # city staff: edits everything, approves
+    counsellor = "counsellor"  # integration counsellor: matching and referrals
+    admin = "admin"            # everything a moderator can, plus user management
+
+
+membership = Table(
+    "membership",
+    db.metadata,
+    Column("user_id", ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True),
+    Column("organization_id", ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str] = mapped_column(String(256), default="")
+    role: Mapped[str] = mapped_column(String(16), default=Role.provider.value)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    organizations: Mapped[list[Organization]] = relationship(secondary=membership)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @property
+    def is_staff(self) -> bool:
+        """Moderators and admins may see and edit everything."""
+        return self.role in (Role.moderator.value, Role.admin.value)
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role in roles or (self.role == Role.admin.value)
+
+    @property
+    def organization_ids(self) -> set[int]:
+        return {o.id for o in self.organizations}

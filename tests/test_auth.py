@@ -1,0 +1,70 @@
+"""Signing in and out; role checks; CSRF; rate limit."""
+import pytest
+
+from directory.extensions import db
+from tests.conftest import csrf_token
+from tests.factories import make_org
+
+
+@pytest.fixture
+def provider(app):
+    from directory.models import User
+    user = User(email="anna@example.org", role="provider", display_name="Anna")
+    user.set_password("richtig-langes-passwort")
+    user.organizations = [make_org(name="Sportverein")]
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def test_login_and_logout(client, provider):
+    token = csrf_token(client, "/anmelden")
+    response = client.post("/anmelden", data={"csrf_token": token, "email": "ANNA@example.org",
+                                              "password": "richtig-langes-passwort"})
+    assert response.status_code == 302
+    assert "Anna" in client.get("/").get_data(as_text=True)
+    token = csrf_token(client, "/")
+    assert client.post("/abmelden", data={"csrf_token": token}).status_code == 302
+    assert 'href="/anmelden"' in client.get("/").get_data(as_text=True)
+
+
+def test_wrong_password_is_401_with_a_message(client, provider):
+    token = csrf_token(client, "/anmelden")
+    response = client.post("/anmelden", data={"csrf_token": token, "email": "anna@example.org",
+                                              "password": "falsch"})
+    assert response.status_code == 401
+    assert "E-Mail-Adresse oder Passwort ist falsch." in response.get_data(as_text=True)
+
+
+def test_password_is_stored_as_scrypt_hash(provider):
+    assert provider.password_hash.startswith("scrypt:")
+    assert provider.check_password("richtig-langes-passwort")
+    assert not provider.check_password("richtig-langes-passwort ")
+
+
+def test_login_without_csrf_token_is_rejected(client, provider):
+    response = client.post("/anmelden", data={"email": "anna@example.org", "password": "richtig-langes-passwort"})
+    assert response.status_code == 400
+    assert "Sicherheitstoken" in response.get_data(as_text=True)
+
+
+def test_next_parameter_cannot_redirect_off_site(client, provider):
+    token = csrf_token(client, "/anmelden")
+    response = client.post("/anmelden?next=//evil.example/", data={
+        "csrf_token": token, "email": "anna@example.org", "password": "richtig-langes-passwort"})
+    assert response.status_code == 302
+    assert "evil.example" not in response.headers["Location"]
+
+
+def test_login_is_rate_limited(app, client, provider):
+    app.config["RATELIMIT_LOGIN"] = "3 per minute"
+    token = csrf_token(client, "/anmelden")
+    codes = [client.post("/anmelden", data={"csrf_token": token, "email": "anna@example.org",
+                                            "password": "falsch"}).status_code for _ in range(4)]
+    assert codes == [401, 401, 401, 429]
+    assert "Zu viele Anfragen" in client.post("/anmelden", data={"csrf_token": token}).get_data(as_text=True)
+
+
+def test_login_as_fixture_signs_in(client, login_as):
+    login_as("moderator")
+    assert "Moderator" in client.get("/").get_data(as_text=True)
