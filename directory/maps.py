@@ -99,7 +99,7 @@ ZOOM_OUT_TITLE = "Verkleinern"
 _MARKER_PADDING: dict[str, Any] = {
     "padding_top_left": (30, 50),
     "padding_bottom_right": (30, 20),
-    "max_zoom": 16,
+    "max_zoom": 14,  # keep the neighbourhood (and district outlines) in view
 }
 
 _DOM_ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
