@@ -258,10 +258,14 @@ class Offer(db.Model):
     def is_published(self) -> bool:
         return self.status == OfferStatus.published.value
 
-    def build_search_text(self) -> str:
+    def build_search_text(self, exclude=frozenset()) -> str:
         parts = [self.summary, self.description, self.plain_summary]
         if self.organization is not None:
             parts.append(self.organization.name)
+        # translations (models/translations.py) make an offer findable in other languages
+        for translation in getattr(self, "translations", None) or ():
+            if translation not in exclude:
+                parts.extend(translation.search_words())
         return "\n".join(p for p in parts if p)
 
 
