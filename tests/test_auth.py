@@ -68,3 +68,32 @@ def test_login_is_rate_limited(app, client, provider):
 def test_login_as_fixture_signs_in(client, login_as):
     login_as("moderator")
     assert "Moderator" in client.get("/").get_data(as_text=True)
+
+
+def test_rate_limit_uses_redis_when_configured(databases, backend):
+    """REDIS_URL → RATELIMIT_STORAGE_URI; Redis runs on 127.0.0.1:6379 on these machines."""
+    import uuid
+
+    from directory.extensions import limiter
+    from tests.conftest import make_app
+
+    app = make_app(databases.url(backend, "scratch"), RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/15",
+                   RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}", RATELIMIT_LOGIN="2 per minute")
+    client = app.test_client()
+    with app.app_context():
+        assert type(limiter.storage).__name__ == "RedisStorage"
+        token = csrf_token(client, "/anmelden")
+        codes = [client.post("/anmelden", data={"csrf_token": token, "email": "x@example.org",
+                                                "password": "falsch"}).status_code for _ in range(3)]
+        db.session.remove()
+        db.engine.dispose()
+    assert codes == [401, 401, 429]
+
+
+def test_redis_url_selects_redis_storage_and_memory_otherwise(monkeypatch):
+    from directory import config
+
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    assert config.from_environment("/tmp")["RATELIMIT_STORAGE_URI"] == "memory://"
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    assert config.from_environment("/tmp")["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
