@@ -41,6 +41,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
+    from . import api, opendata  # issue 7: read API, open data
+    app.register_blueprint(api.bp)
+    app.register_blueprint(opendata.bp)
     errors.register(app)
     register_cli(app)
     return app

@@ -362,7 +362,7 @@ def parse(args, vocab: Vocabulary, geocoder: Geocoder | None, per_page: int = 20
     query.sort = sort
 
     page = one("page") or "1"
-    if not page.isdigit() or not (1 <= int(page) <= MAX_PAGE):
+    if not (page.isascii() and page.isdigit()) or not (1 <= int(page) <= MAX_PAGE):
         errors["page"] = str(_l("Die Seitenzahl muss eine ganze Zahl zwischen 1 und %(max)d sein.", max=MAX_PAGE))
     else:
         query.page = int(page)
@@ -526,7 +526,7 @@ def run(query: SearchQuery, vocab: Vocabulary, toggle_url: Callable[[str, str], 
         )
     )
     facets = build_facets(query, vocab, facet_counts(query), toggle_url)
-    markers, truncated = map_markers(query, max_markers) if total else ([], False)
+    markers, truncated = map_markers(query, max_markers) if total and max_markers > 0 else ([], False)
     return SearchResult(query, total, offers, facets, markers, truncated)
 
 

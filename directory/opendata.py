@@ -1,0 +1,57 @@
+"""Open-data pages: the overview of formats and downloads, and the API reference.
+
+The API reference is rendered on the server from the same OpenAPI document that
+/api/v1/openapi.json serves (no Swagger UI, no CDN).
+"""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, url_for
+
+from . import openapi, vocabulary
+from .i18n import current_language
+
+bp = Blueprint("opendata", __name__, url_prefix="/daten")
+
+
+def _schema_text(schema: dict) -> str:
+    """A short type description of a JSON schema for the reference tables."""
+    if "$ref" in schema:
+        return schema["$ref"].rsplit("/", 1)[-1]
+    if "anyOf" in schema:
+        return " | ".join(_schema_text(s) for s in schema["anyOf"])
+    if "allOf" in schema:
+        return " + ".join(_schema_text(s) for s in schema["allOf"])
+    kind = schema.get("type", "object")
+    if isinstance(kind, list):
+        kind = " | ".join(kind)
+    if kind == "array" and "items" in schema:
+        return f"array of {_schema_text(schema['items'])}"
+    if "format" in schema:
+        kind += f" ({schema['format']})"
+    return kind
+
+
+def _constraints(schema: dict) -> str:
+    inner = schema.get("items", schema)
+    parts = []
+    if "enum" in inner:
+        values = [str(v) for v in inner["enum"]]
+        parts.append(", ".join(values[:12]) + (f" … ({len(values)})" if len(values) > 12 else ""))
+    for key, word in (("minimum", "≥"), ("maximum", "≤"), ("maxLength", "max length"), ("default", "default")):
+        if key in inner:
+            parts.append(f"{word} {inner[key]}")
+    return "; ".join(parts)
+
+
+@bp.get("/api")
+def api_docs():
+    doc = openapi.build(vocabulary.load("de"), server_url=url_for("api.index").rstrip("/"))
+    return render_template(
+        "opendata/api_docs.html", doc=doc, schema_text=_schema_text, constraints=_constraints,
+        base_url=url_for("api.index", _external=True).rstrip("/"),
+    )
+
+
+@bp.get("/")
+def overview():
+    return render_template("opendata/overview.html", vocab=vocabulary.load(current_language()))
