@@ -230,6 +230,7 @@ def _load_offer(o: dict, orgs: dict, locations: dict, cache: dict) -> Offer:
         contact_phone=str(contact["phone"]) if contact.get("phone") else None,
         valid_from=_date(o.get("valid_from")), valid_to=_date(o.get("valid_to")),
         last_confirmed=_date(o.get("last_confirmed")),
+        childcare=o.get("childcare"),
     )
     for attr, what, codes in (
         ("challenges", "challenge", o.get("challenges", [])),

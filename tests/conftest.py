@@ -27,6 +27,9 @@ from directory.models import (
     Offer,
     OfferTranslation,
     Organization,
+    Referral,
+    ReferralEvent,
+    ReferralOffer,
     Schedule,
     offer_challenge,
     offer_language,
@@ -39,6 +42,7 @@ BACKENDS = os.environ.get("TEST_BACKENDS", "sqlite,postgresql").split(",")
 # Deleted after each test on the scratch database, in this order. Areas add their tables here.
 CONTENT_TABLES = [offer_challenge, offer_language, offer_location, offer_target_group, membership]
 CONTENT_MODELS = [Schedule, OfferTranslation, Offer, Location, User, Organization]
+CONTENT_MODELS[:0] = [ReferralEvent, ReferralOffer, Referral]  # issue 5: before offers and users
 
 
 class Databases:

@@ -12,5 +12,8 @@ from .accounts import *  # noqa: F401,F403,E402
 from .accounts import __all__ as _accounts_all  # noqa: E402
 from .translations import *  # noqa: F401,F403,E402
 from .translations import __all__ as _translations_all  # noqa: E402
+from .referrals import *  # noqa: F401,F403,E402
+from .referrals import __all__ as _referrals_all  # noqa: E402
 
 __all__ = list(_directory_all) + list(_accounts_all) + list(_translations_all)
+__all__ += list(_referrals_all)

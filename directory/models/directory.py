@@ -233,6 +233,10 @@ class Offer(db.Model):
     # Text indexed by the database's full-text search (SQLite FTS5 / PostgreSQL tsvector),
     # kept up to date from the offer's fields; see directory/fulltext.py.
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # issue 5 (matching, referrals): children are looked after during the offer (None =
+    # not stated); open places reported by the provider (None = not counted, 0 = full)
+    childcare: Mapped[bool | None] = mapped_column(Boolean)
+    open_places: Mapped[int | None] = mapped_column(Integer)
 
     organization: Mapped[Organization] = relationship(back_populates="offers")
     category: Mapped[Category] = relationship()
