@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
 from flask_babel import gettext as _
 
-from . import api_data, openapi, search, vocabulary
+from . import api_data, hsds, openapi, search, vocabulary
 from .extensions import csrf
 from .http import cookieless
 from .geo import app_geocoder
@@ -236,3 +236,28 @@ def challenges():
 @bp.get("/vocabularies")
 def vocabularies():
     return _json(api_data.vocabularies_json(vocabulary.load(current_language())))
+
+
+def _base_url() -> str:
+    return url_for("public.search_page", _external=True).rstrip("/")
+
+
+def _download(body: bytes | str, mimetype: str, filename: str | None = None, max_age: int = api_data.CACHE_SECONDS):
+    response = current_app.response_class(body, mimetype=mimetype)
+    if filename:
+        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return api_data.cached(response, api_data.data_last_modified(), max_age)
+
+
+@bp.get("/export/hsds.json")
+def export_hsds_json():
+    stamp = api_data.data_last_modified().replace(tzinfo=None)
+    doc = hsds.export_document(hsds.build(_base_url()), stamp)
+    return _download(json.dumps(doc, ensure_ascii=False, indent=1), "application/json")
+
+
+@bp.get("/export/hsds.zip")
+def export_hsds_zip():
+    stamp = api_data.data_last_modified().replace(tzinfo=None)
+    files = hsds.data_package(hsds.build(_base_url()), stamp, _base_url())
+    return _download(hsds.zip_bytes(files, stamp), "application/zip", "wegweiser-hsds.zip")

@@ -307,6 +307,23 @@ def build(vocab: Vocabulary, server_url: str = "/api/v1") -> dict[str, Any]:
             "parameters": [lang],
             "responses": {"200": _json("Vocabularies", "The code lists"), **ERRORS},
         }},
+        "/export/hsds.json": {"get": {
+            "operationId": "exportHsdsJson", "tags": ["exports"],
+            "summary": "All published data as Open Referral HSDS 3.0 (tabular JSON form: one array per HSDS table)",
+            "responses": {"200": {"description": "HSDS 3.0 tables", "headers": CACHE_HEADERS, "content": {
+                "application/json": {"schema": {"type": "object", "required": ["hsds_version", "service", "organization"],
+                                                 "properties": {"hsds_version": _str(const="3.0"),
+                                                                "service": _array({"type": "object"}),
+                                                                "organization": _array({"type": "object"})}}}}},
+                          "304": ERRORS["304"]},
+        }},
+        "/export/hsds.zip": {"get": {
+            "operationId": "exportHsdsZip", "tags": ["exports"],
+            "summary": "HSDS 3.0 as a tabular data package: CSV files plus datapackage.json, zipped",
+            "responses": {"200": {"description": "zip archive", "headers": CACHE_HEADERS, "content": {
+                "application/zip": {"schema": {"type": "string", "contentMediaType": "application/zip"}}}},
+                "304": ERRORS["304"]},
+        }},
     }
     return {
         "openapi": "3.1.0",

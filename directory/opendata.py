@@ -5,12 +5,17 @@ The API reference is rendered on the server from the same OpenAPI document that
 """
 from __future__ import annotations
 
+import datetime as dt
+import json
+from pathlib import Path
+
+import click
 from flask import Blueprint, render_template, url_for
 
-from . import openapi, vocabulary
+from . import hsds, openapi, vocabulary
 from .i18n import current_language
 
-bp = Blueprint("opendata", __name__, url_prefix="/daten")
+bp = Blueprint("opendata", __name__, url_prefix="/daten", cli_group=None)
 
 
 def _schema_text(schema: dict) -> str:
@@ -55,3 +60,19 @@ def api_docs():
 @bp.get("/")
 def overview():
     return render_template("opendata/overview.html", vocab=vocabulary.load(current_language()))
+
+
+@bp.cli.command("export-hsds")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--base-url", default="", help="Public address of this Wegweiser (for links in the export).")
+def export_hsds(directory: Path, base_url: str) -> None:
+    """Write the published offers as HSDS 3.0: CSV files, datapackage.json and hsds.json."""
+    directory.mkdir(parents=True, exist_ok=True)
+    created = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    data = hsds.build(base_url)
+    for name, text in hsds.data_package(data, created, base_url).items():
+        (directory / name).write_text(text, encoding="utf-8")
+    (directory / "hsds.json").write_text(
+        json.dumps(hsds.export_document(data, created), ensure_ascii=False, indent=1), encoding="utf-8")
+    click.echo(f"HSDS 3.0: {len(data['service'])} services, {len(data['organization'])} organizations, "
+               f"{len(data['location'])} locations → {directory}")
