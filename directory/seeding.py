@@ -201,6 +201,9 @@ def load_demo(data: dict | None = None, progress: Callable[[Iterable], Iterable]
     for o in progress(data["offers"]):
         _load_offer(o, orgs, locations, cache)
         counts["offers"] += 1
+    from .seeding_translations import load_demo_translations  # offer texts in other languages
+
+    counts["translations"] = load_demo_translations()
     return counts
 
 
