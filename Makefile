@@ -5,14 +5,18 @@ FLASK   := $(VENV)/bin/flask --app wsgi
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 
-.PHONY: run test install serve db seed bench chromium clean
+PYBABEL := $(VENV)/bin/pybabel
+CATALOGUES := directory/translations
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(CATALOGUES)/*/LC_MESSAGES/messages.po))
+
+.PHONY: run test install serve db seed bench chromium clean translations translations-init
 
 run: install instance/secret_key db seed serve   ## install, migrate, load demo data, serve on :5000
 
 test: install chromium                            ## the whole suite (SQLite + PostgreSQL + browser)
 	$(PY) -m pytest -q
 
-install: $(VENV)/.installed static/vendor/.installed
+install: $(VENV)/.installed static/vendor/.installed $(MO_FILES)
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -24,6 +28,19 @@ static/vendor/.installed: package.json package-lock.json scripts/vendor_assets.p
 	npm ci --no-audit --no-fund --loglevel=error
 	$(PY) scripts/vendor_assets.py
 	touch $@
+
+# Interface languages (see README, "Interface languages"): catalogues are compiled at install.
+$(CATALOGUES)/%/LC_MESSAGES/messages.mo: $(CATALOGUES)/%/LC_MESSAGES/messages.po | $(VENV)/.installed
+	$(PYBABEL) -q compile -d $(CATALOGUES) -l $*
+
+translations: $(VENV)/.installed                 ## extract strings, update every catalogue, compile
+	$(PYBABEL) -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	  --project=Wegweiser --copyright-holder="Wegweiser contributors" -o $(CATALOGUES)/messages.pot .
+	$(PYBABEL) -q update --ignore-obsolete --no-fuzzy-matching -i $(CATALOGUES)/messages.pot -d $(CATALOGUES)
+	$(PYBABEL) compile --statistics -d $(CATALOGUES)
+
+translations-init: $(VENV)/.installed            ## a new interface language: make translations-init LOCALE=xx
+	$(PYBABEL) init -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) -l $(LOCALE)
 
 instance/secret_key:
 	mkdir -p instance

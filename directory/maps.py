@@ -129,6 +129,9 @@ class MapConfig:
     tile_url: str | None
     attribution: str
     asset_url: Callable[[str], str]
+    # titles of the zoom buttons (the caller passes them in the interface language)
+    zoom_in_title: str = ZOOM_IN_TITLE
+    zoom_out_title: str = ZOOM_OUT_TITLE
 
 
 @dataclass
@@ -365,15 +368,16 @@ class _LocalMap(folium.Map):
             "zoom_control": False,
         }
         self.zoom_options = {
-            "zoom_in_title": ZOOM_IN_TITLE,
-            "zoom_out_title": ZOOM_OUT_TITLE,
+            "zoom_in_title": slots.in_js_string(config.zoom_in_title),
+            "zoom_out_title": slots.in_js_string(config.zoom_out_title),
         }
 
 
 class _ClusterLayer(FastMarkerCluster):
     """All markers as one JSON array, made into L.marker in the browser and clustered.
 
-    Each row is ``[lat, lon, title, provider, url, district]``.
+    Each row is ``[lat, lon, title, provider, url, district, icon, category]``; with an icon
+    URL the marker is a pin showing that pictogram, whose ``alt`` names the category.
     """
 
     _template = Template(
@@ -385,8 +389,10 @@ class _ClusterLayer(FastMarkerCluster):
                 var markers = new Array(rows.length);
                 for (var i = 0; i < rows.length; i++) {
                     var row = rows[i];
-                    var marker = L.marker([row[0], row[1]], {title: row[2], alt: row[2]});
-                    marker.wegweiser = {title: row[2], provider: row[3], url: row[4], district: row[5]};
+                    var options = {title: row[2], alt: row[2]};
+                    if (row[6]) { options.icon = wegweiserPin(row[6], row[7], row[2]); }
+                    var marker = L.marker([row[0], row[1]], options);
+                    marker.wegweiser = {title: row[2], provider: row[3], url: row[4], district: row[5], category: row[7]};
                     marker.bindPopup(wegweiserMarkerPopup);
                     markers[i] = marker;
                 }
@@ -408,7 +414,7 @@ class _ClusterLayer(FastMarkerCluster):
 
 
 class _PlainMarkers(Layer):
-    """A few plain markers (detail page). Each row is ``[lat, lon, name, address]``."""
+    """A few plain markers (detail page). Each row is ``[lat, lon, name, address, icon, category]``."""
 
     _template = Template(
         """
@@ -418,7 +424,9 @@ class _PlainMarkers(Layer):
                 var group = L.featureGroup();
                 for (var i = 0; i < rows.length; i++) {
                     var row = rows[i];
-                    var marker = L.marker([row[0], row[1]], {title: row[2], alt: row[2]});
+                    var options = {title: row[2], alt: row[2]};
+                    if (row[4]) { options.icon = wegweiserPin(row[4], row[5], row[2]); }
+                    var marker = L.marker([row[0], row[1]], options);
                     marker.wegweiser = {title: row[2], address: row[3]};
                     marker.bindPopup(wegweiserLocationPopup);
                     group.addLayer(marker);
@@ -477,6 +485,26 @@ class _Helpers(MacroElement):
                 if (className) { el.className = className; }
                 if (text !== undefined && text !== null) { el.textContent = String(text); }
                 return el;
+            }
+            // A pin with a category pictogram (static/img/pictograms/). The icon element is made
+            // when Leaflet shows the marker; src/alt are set as attributes, never as HTML.
+            var WegweiserPin = L.DivIcon.extend({
+                createIcon: function (oldIcon) {
+                    var div = L.DivIcon.prototype.createIcon.call(this, oldIcon);
+                    var img = document.createElement("img");
+                    img.setAttribute("src", this.options.pictogram);
+                    img.setAttribute("alt", this.options.label ? this.options.label + ": " + this.options.name : this.options.name);
+                    img.setAttribute("width", "26");
+                    img.setAttribute("height", "26");
+                    div.appendChild(img);
+                    return div;
+                }
+            });
+            function wegweiserPin(src, label, name) {
+                return new WegweiserPin({
+                    html: false, className: "wegweiser-pin", pictogram: src, label: label || "", name: name || "",
+                    iconSize: [36, 44], iconAnchor: [18, 44], popupAnchor: [0, -40], tooltipAnchor: [16, -24]
+                });
             }
             function wegweiserMarkerPopup(layer) {
                 var d = layer.wegweiser, box = wegweiserEl("div", "wegweiser-popup");
@@ -586,7 +614,8 @@ def results_map(
     """Clustered map of search results, with optional district outlines.
 
     ``markers``: dicts with ``lat``, ``lon``, ``title``, ``provider``, ``url`` and
-    ``district``; markers without valid coordinates are left out (and not counted);
+    ``district``, optionally ``icon`` (a pictogram URL) and ``category`` (its text
+    alternative); markers without valid coordinates are left out (and not counted);
     a ``url`` that is neither relative nor http(s) is dropped (title without link).
     ``districts_geojson``: FeatureCollection (or Feature/geometry) whose features
     carry the district name in ``properties[district_name_key]``.
@@ -606,6 +635,8 @@ def results_map(
                 _text(item.get("provider")),
                 _safe_link(item.get("url")),
                 None if district is None else str(district),
+                _safe_link(item.get("icon")),
+                _text(item.get("category")),
             ]
         )
     features, names, district_points = _districts(districts_geojson, district_name_key)
@@ -663,7 +694,11 @@ def detail_map(
         name = item.get("name")
         if name is None:
             name = item.get("title")
-        rows.append([lat, lon, _text(name), _text(item.get("address"))])
+        row = [lat, lon, _text(name), _text(item.get("address"))]
+        icon = _safe_link(item.get("icon"))
+        if icon:
+            row += [icon, _text(item.get("category"))]
+        rows.append(row)
 
     slots = _Slots()
     m = _LocalMap(

@@ -9,7 +9,9 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from . import maps, schedule_text, search, vocabulary
+from flask_babel import gettext as _
+
+from . import maps, offer_texts, pictograms, schedule_text, search, vocabulary
 from .extensions import db
 from .geo import app_geocoder, distance_km
 from .i18n import current_language
@@ -24,6 +26,8 @@ def map_config() -> maps.MapConfig:
         tile_url=cfg.get("MAP_TILE_URL") or None,
         attribution=cfg.get("MAP_TILE_ATTRIBUTION", ""),
         asset_url=lambda path: url_for("static", filename="vendor/" + path),
+        zoom_in_title=_("Vergrößern"),
+        zoom_out_title=_("Verkleinern"),
     )
 
 
@@ -63,7 +67,9 @@ def search_page():
     result = search.run(query, vocab, toggle_url, current_app.config["MAP_MAX_MARKERS"])
     for marker in result.markers:
         marker["url"] = url_for("public.offer_detail", offer_id=marker["offer_id"])
-    map_parts = maps.results_map(result.markers, districts_geojson(), map_config())
+    offer_texts.decorate_markers(result.markers, vocab, locale)  # translated titles, pictograms
+    map_parts = maps.results_map(result.markers, districts_geojson(), map_config(),
+                                 label=_("Karte der Ergebnisse"))
     distances = {}
     if query.near is not None:
         for offer in result.offers:
@@ -108,16 +114,20 @@ def offer_detail(offer_id: int):
 
         abort(404)
     locale = current_language()
+    vocab = vocabulary.load(locale)
+    icon = pictograms.url("category", offer.category_code)
+    category = vocab.categories[offer.category_code].label if offer.category_code in vocab.categories else ""
     points = [
-        {"lat": loc.lat, "lon": loc.lon, "title": loc.name, "address": f"{loc.address}, {loc.postcode} {loc.city}"}
+        {"lat": loc.lat, "lon": loc.lon, "title": loc.name, "address": f"{loc.address}, {loc.postcode} {loc.city}",
+         "icon": icon, "category": category}
         for loc in offer.locations if loc.lat is not None
     ]
     return render_template(
         "public/offer.html",
         offer=offer,
-        vocab=vocabulary.load(locale),
+        vocab=vocab,
         slots=[(s, schedule_text.describe(s, locale)) for s in offer.schedules],
-        map_parts=maps.detail_map(points, map_config()) if points else None,
+        map_parts=maps.detail_map(points, map_config(), label=_("Karte der Standorte")) if points else None,
         stale_before=today - dt.timedelta(days=current_app.config["STALE_AFTER_DAYS"]),
     )
 

@@ -491,7 +491,8 @@ def map_markers(query: SearchQuery, limit: int) -> tuple[list[dict], bool]:
     """One marker per (offer, location) of the whole result set, best results first."""
     ranked = ordered(select(Offer.id).where(*where_clauses(query)), query).limit(limit)
     rows = db.session.execute(
-        select(Location.lat, Location.lon, Location.district_code, Offer.id, Offer.title, Organization.name)
+        select(Location.lat, Location.lon, Location.district_code, Offer.id, Offer.title, Organization.name,
+               Offer.category_code)
         .join(offer_location, offer_location.c.location_id == Location.id)
         .join(Offer, Offer.id == offer_location.c.offer_id)
         .join(Organization, Organization.id == Offer.organization_id)
@@ -500,8 +501,9 @@ def map_markers(query: SearchQuery, limit: int) -> tuple[list[dict], bool]:
     ).all()
     truncated = len(rows) > limit
     markers = [
-        {"lat": lat, "lon": lon, "district": district, "offer_id": oid, "title": title, "provider": org}
-        for lat, lon, district, oid, title, org in rows[:limit]
+        {"lat": lat, "lon": lon, "district": district, "offer_id": oid, "title": title, "provider": org,
+         "category_code": category}
+        for lat, lon, district, oid, title, org, category in rows[:limit]
     ]
     return markers, truncated
 

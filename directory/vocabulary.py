@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from .extensions import db
+from .i18n import SOURCE_LANGUAGE, is_translated, translations_for
 from .models import Category, Challenge, District, FieldOfAction, Language, TargetGroup
 
 
@@ -28,10 +29,19 @@ class Vocabulary:
     categories: dict[str, Term]
 
 
-def _pick(obj, stem: str, locale: str) -> str:
+def _pick(obj, stem: str, locale: str, context: str) -> str:
+    """The label in the interface language: the catalogue entry for the German name (message
+    context = kind of vocabulary, see directory/babel_seeds.py), for English the name_en column
+    when the catalogue has none, else the German name."""
+    german = getattr(obj, f"{stem}_de")
+    if locale == SOURCE_LANGUAGE:
+        return german
+    translations = translations_for(locale)
+    if is_translated(translations, german, context):
+        return translations.upgettext(context, german)
     if locale == "en" and getattr(obj, f"{stem}_en", None):
         return getattr(obj, f"{stem}_en")
-    return getattr(obj, f"{stem}_de")
+    return german
 
 
 def load(locale: str = "de") -> Vocabulary:
@@ -43,21 +53,21 @@ def load(locale: str = "de") -> Vocabulary:
     languages = {
         lang.code: Term(
             lang.code,
-            _pick(lang, "name", locale),
+            _pick(lang, "name", locale, "language"),
             extra={"native": lang.native, "rtl": lang.rtl},
         )
         for lang in s.scalars(select(Language).order_by(Language.position))
     }
     targets = {
-        t.code: Term(t.code, _pick(t, "name", locale))
+        t.code: Term(t.code, _pick(t, "name", locale, "target_group"))
         for t in s.scalars(select(TargetGroup).order_by(TargetGroup.position))
     }
     fields = {
-        f.code: Term(f.code, _pick(f, "name", locale))
+        f.code: Term(f.code, _pick(f, "name", locale, "field_of_action"))
         for f in s.scalars(select(FieldOfAction).order_by(FieldOfAction.position))
     }
     challenges = {
-        c.code: Term(c.code, _pick(c, "short", locale), group=c.field_code)
+        c.code: Term(c.code, _pick(c, "short", locale, "challenge"), group=c.field_code)
         for c in s.scalars(
             select(Challenge)
             .join(FieldOfAction)
@@ -65,7 +75,7 @@ def load(locale: str = "de") -> Vocabulary:
         )
     }
     categories = {
-        c.code: Term(c.code, _pick(c, "name", locale))
+        c.code: Term(c.code, _pick(c, "name", locale, "category"))
         for c in s.scalars(select(Category).order_by(Category.position))
     }
     return Vocabulary(districts, languages, targets, challenges, fields, categories)
