@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
 from flask_babel import gettext as _
 
-from . import api_data, hsds, openapi, search, vocabulary
+from . import api_data, formats, hsds, openapi, search, vocabulary
 from .extensions import csrf
 from .http import cookieless
 from .geo import app_geocoder
@@ -32,8 +32,11 @@ def _no_cookies_and_known_language():
     return None
 
 
-@bp.after_request
+@bp.after_app_request
 def _cors_and_no_cookies(response):
+    """Every answer under /api/ – also 404s for unknown routes, which no blueprint handles."""
+    if not request.path.startswith("/api/"):
+        return response
     if request.method in READ_METHODS:
         response.headers["Access-Control-Allow-Origin"] = "*"
         response.headers["Access-Control-Expose-Headers"] = "ETag, Last-Modified, Content-Disposition"
@@ -41,8 +44,8 @@ def _cors_and_no_cookies(response):
             response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
             response.headers["Access-Control-Allow-Headers"] = "Accept, Accept-Language, If-None-Match, If-Modified-Since"
             response.headers["Access-Control-Max-Age"] = "86400"
-    return cookieless(response)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return cookieless(response)
 
 
 def bad_request(errors: dict[str, str]):
@@ -62,7 +65,7 @@ def _offer_urls(offer) -> dict[str, str]:
     return {
         "url": _abs("public.offer_detail", offer_id=offer.id),
         "api_url": _abs("api.offer", offer_id=offer.id),
-        "ics_url": _abs("public.offer_detail", offer_id=offer.id) + ".ics",
+        "ics_url": _abs("api.offer_ics", offer_id=offer.id),
     }
 
 
@@ -261,3 +264,88 @@ def export_hsds_zip():
     stamp = api_data.data_last_modified().replace(tzinfo=None)
     files = hsds.data_package(hsds.build(_base_url()), stamp, _base_url())
     return _download(hsds.zip_bytes(files, stamp), "application/zip", "wegweiser-hsds.zip")
+
+
+def _host() -> str:
+    return request.host.split(":")[0] or "wegweiser"
+
+
+def _html_url(offer) -> str:
+    return _abs("public.offer_detail", offer_id=offer.id)
+
+
+def _search_or_400(sort: str | None = None):
+    """A validated search for the export formats (all results, no paging)."""
+    vocab = vocabulary.load(current_language())
+    args = request.args
+    if sort:
+        args = args.copy()
+        args["sort"] = sort
+    query = api_data.parse_search(args, vocab, app_geocoder())
+    return query, vocab
+
+
+def _filter_params() -> list[tuple[str, str]]:
+    known = set(search.SCALAR_PARAMS) | set(search.FACETS_BY_PARAM)
+    return [(k, v) for k, v in request.args.items(multi=True) if k in known and k != "page"]
+
+
+@bp.get("/offers.geojson")
+def offers_geojson():
+    try:
+        query, vocab = _search_or_400()
+    except api_data.InvalidParameters as exc:
+        return bad_request(exc.errors)
+    data = formats.geojson(api_data.matching_offers(query), vocab, _html_url)
+    return _download(json.dumps(data, ensure_ascii=False), "application/geo+json")
+
+
+@bp.get("/offers.csv")
+def offers_csv():
+    try:
+        query, vocab = _search_or_400()
+    except api_data.InvalidParameters as exc:
+        return bad_request(exc.errors)
+    text = formats.offers_csv(api_data.matching_offers(query), vocab, _html_url, current_language())
+    return _download("\ufeff" + text, "text/csv", "wegweiser-angebote.csv")
+
+
+@bp.get("/offers.ics")
+def offers_ics():
+    try:
+        query, vocab = _search_or_400()
+    except api_data.InvalidParameters as exc:
+        return bad_request(exc.errors)
+    described = search.describe(query, vocab)
+    name = "Wegweiser Minden" + (": " + " · ".join(described) if described else "")
+    body = formats.calendar(api_data.matching_offers(query), _html_url, _host(), name[:200])
+    return _download(body, "text/calendar", "wegweiser-angebote.ics")
+
+
+@bp.get("/offers/<int(min=1, max=2147483647):offer_id>.ics")
+def offer_ics(offer_id: int):
+    found = api_data.visible_offer(offer_id)
+    if found is None:
+        abort(404)
+    body = formats.calendar([found], _html_url, _host(), found.title[:200])
+    return _download(body, "text/calendar", f"angebot-{offer_id}.ics")
+
+
+FEED_SIZE = 50
+
+
+@bp.get("/feed.atom")
+def feed():
+    try:
+        query, vocab = _search_or_400(sort="updated")
+    except api_data.InvalidParameters as exc:
+        return bad_request(exc.errors)
+    offers = api_data.matching_offers(query, FEED_SIZE)
+    described = search.describe(query, vocab)
+    params = _filter_params()
+    self_url = _abs("api.feed") + ("?" + urlencode(params) if params else "")
+    html_url = _abs("public.search_page") + ("?" + urlencode(params) if params else "")
+    title = "Wegweiser Minden – neue und geänderte Angebote" + (": " + " · ".join(described) if described else "")
+    body = formats.atom_feed(offers, vocab, _html_url, self_url, html_url, self_url, title, _host(),
+                             _abs("api.challenges"))
+    return _download(body, "application/atom+xml")

@@ -208,6 +208,15 @@ OFFER_LOADS = (
 )
 
 
+MAX_EXPORT = 5000
+
+
+def matching_offers(query: search.SearchQuery, limit: int = MAX_EXPORT) -> list[Offer]:
+    """The whole result set of a search (not one page), fully loaded, in the search's order."""
+    stmt = search.ordered(select(Offer).where(*search.where_clauses(query)), query)
+    return list(db.session.scalars(stmt.options(*OFFER_LOADS).limit(limit)))
+
+
 def load_challenges(offers: list[Offer]) -> None:
     """search.run() does not load the challenges; fetch them for a page in one query."""
     if offers:

@@ -183,6 +183,10 @@ def _json(schema_name: str, description: str) -> dict:
             "content": {"application/json": {"schema": _ref(schema_name)}}}
 
 
+def _file(mimetype: str, schema: dict, description: str) -> dict:
+    return {"description": description, "headers": CACHE_HEADERS, "content": {mimetype: {"schema": schema}}}
+
+
 CACHE_HEADERS = {
     "ETag": {"description": "validator for If-None-Match", "schema": {"type": "string"}, "required": True},
     "Last-Modified": {"description": "when the public data last changed", "schema": {"type": "string"}},
@@ -244,6 +248,7 @@ def lang_parameter() -> dict:
 
 def build(vocab: Vocabulary, server_url: str = "/api/v1") -> dict[str, Any]:
     lang = lang_parameter()
+    filters = [p for p in search_parameters(vocab) if p["name"] not in ("page", "per_page")]
     offer_id = _param("offer_id", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, "offer id",
                       where="path", required=True)
     paths: dict[str, Any] = {
@@ -306,6 +311,37 @@ def build(vocab: Vocabulary, server_url: str = "/api/v1") -> dict[str, Any]:
             "summary": "Every code list used by the filters, labelled in the requested language",
             "parameters": [lang],
             "responses": {"200": _json("Vocabularies", "The code lists"), **ERRORS},
+        }},
+        "/offers.geojson": {"get": {
+            "operationId": "offersGeoJson", "tags": ["exports"],
+            "summary": "Places of all offers matching the search, as GeoJSON points listing their offers",
+            "parameters": [*filters, lang],
+            "responses": {"200": _file("application/geo+json", _obj({
+                "type": _str(const="FeatureCollection"), "features": _array({"type": "object"})}), "GeoJSON"),
+                **ERRORS},
+        }},
+        "/offers.csv": {"get": {
+            "operationId": "offersCsv", "tags": ["exports"],
+            "summary": "All offers matching the search as CSV (UTF-8 with BOM, one row per offer)",
+            "parameters": [*filters, lang],
+            "responses": {"200": _file("text/csv", _str(), "CSV"), **ERRORS},
+        }},
+        "/offers.ics": {"get": {
+            "operationId": "offersIcs", "tags": ["exports"],
+            "summary": "Dates of all offers matching the search as iCalendar (Europe/Berlin; weekly slots as RRULE)",
+            "parameters": [*filters, lang],
+            "responses": {"200": _file("text/calendar", _str(), "iCalendar"), **ERRORS},
+        }},
+        "/offers/{offer_id}.ics": {"get": {
+            "operationId": "offerIcs", "tags": ["exports"], "summary": "One offer's dates as iCalendar",
+            "parameters": [offer_id],
+            "responses": {"200": _file("text/calendar", _str(), "iCalendar"), **ERRORS, **NOT_FOUND},
+        }},
+        "/feed.atom": {"get": {
+            "operationId": "feedAtom", "tags": ["exports"],
+            "summary": "Atom feed of new and changed offers (newest 50, optionally filtered like the search)",
+            "parameters": [*filters, lang],
+            "responses": {"200": _file("application/atom+xml", _str(), "Atom 1.0 feed"), **ERRORS},
         }},
         "/export/hsds.json": {"get": {
             "operationId": "exportHsdsJson", "tags": ["exports"],

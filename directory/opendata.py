@@ -10,9 +10,11 @@ import json
 from pathlib import Path
 
 import click
-from flask import Blueprint, render_template, url_for
+from urllib.parse import urlencode
 
-from . import hsds, openapi, vocabulary
+from flask import Blueprint, render_template, request, url_for
+
+from . import hsds, openapi, search, vocabulary
 from .i18n import current_language
 
 bp = Blueprint("opendata", __name__, url_prefix="/daten", cli_group=None)
@@ -46,6 +48,14 @@ def _constraints(schema: dict) -> str:
         if key in inner:
             parts.append(f"{word} {inner[key]}")
     return "; ".join(parts)
+
+
+@bp.app_template_global("format_url")
+def format_url(endpoint: str, **values) -> str:
+    """An open-format URL carrying the current page's search filters (not its page number)."""
+    known = set(search.SCALAR_PARAMS) | set(search.FACETS_BY_PARAM)
+    params = [(k, v) for k, v in request.args.items(multi=True) if k in known and k != "page" and v.strip()]
+    return url_for(endpoint, **values) + ("?" + urlencode(params) if params else "")
 
 
 @bp.get("/api")
