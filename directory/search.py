@@ -383,12 +383,23 @@ def _looks_like_coordinates(text: str) -> bool:
 
 # --- running a search --------------------------------------------------------------------
 
-def visible_clause(today: dt.date) -> ColumnElement[bool]:
-    """Published and not expired: what the public may see."""
-    return and_(
+def visible_clause(today: dt.date, hide_after_days: int | None = None) -> ColumnElement[bool]:
+    """Published, not expired and confirmed recently enough: what the public may see.
+
+    Offers not confirmed for ``hide_after_days`` (default: the app's STALE_HIDE_AFTER_DAYS,
+    365; 0 switches the rule off) are hidden from search, the offer page and the API."""
+    if hide_after_days is None:
+        from flask import current_app, has_app_context
+
+        hide_after_days = current_app.config.get("STALE_HIDE_AFTER_DAYS", 365) if has_app_context() else 365
+    clauses = [
         Offer.status == OfferStatus.published.value,
         or_(Offer.valid_to.is_(None), Offer.valid_to >= today),
-    )
+    ]
+    if hide_after_days:
+        cutoff = today - dt.timedelta(days=hide_after_days)
+        clauses.append(or_(Offer.last_confirmed.is_(None), Offer.last_confirmed >= cutoff))
+    return and_(*clauses)
 
 
 def where_clauses(query: SearchQuery, exclude: str | None = None) -> list[ColumnElement[bool]]:

@@ -5,6 +5,8 @@
 * translations.py – offer texts in other languages
 * referrals.py  – counsellors' referrals and their status
 * activity.py   – change history, moderation, aggregated search log
+* moderation.py – proposed changes (revisions), offer change history, invitations, reminders, import runs
+* mail.py       – the mail outbox
 """
 from .directory import *  # noqa: F401,F403
 from .directory import __all__ as _directory_all
@@ -14,6 +16,11 @@ from .translations import *  # noqa: F401,F403,E402
 from .translations import __all__ as _translations_all  # noqa: E402
 from .referrals import *  # noqa: F401,F403,E402
 from .referrals import __all__ as _referrals_all  # noqa: E402
+from .moderation import *  # noqa: F401,F403,E402  (issue 4: revisions, history, invitations)
+from .moderation import __all__ as _moderation_all  # noqa: E402
+from .mail import *  # noqa: F401,F403,E402  (issue 4: mail outbox)
+from .mail import __all__ as _mail_all  # noqa: E402
 
 __all__ = list(_directory_all) + list(_accounts_all) + list(_translations_all)
 __all__ += list(_referrals_all)
+__all__ += list(_moderation_all) + list(_mail_all)

@@ -226,6 +226,8 @@ class Offer(db.Model):
     valid_from: Mapped[dt.date | None] = mapped_column(Date)
     valid_to: Mapped[dt.date | None] = mapped_column(Date)
     last_confirmed: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    # Optimistic locking (issue 4, directory/offer_editing.py): raised by one on every saved edit.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime, default=utcnow, onupdate=utcnow, index=True
