@@ -44,6 +44,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import api, opendata  # issue 7: read API, open data
     app.register_blueprint(api.bp)
     app.register_blueprint(opendata.bp)
+    from . import counsellor, referral_views, retention  # issue 5: matching, referrals
+    app.register_blueprint(counsellor.bp)
+    app.register_blueprint(referral_views.bp)
+    retention.register(app)
     errors.register(app)
     register_cli(app)
     return app

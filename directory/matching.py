@@ -54,6 +54,12 @@ def N_(message: str) -> str:
     return message
 
 
+def ngettext(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a (singular, plural) pair for extraction (Babel's ``ngettext`` keyword); nothing is
+    translated here – :func:`render` picks the form by ``params["n"]``."""
+    return singular, plural
+
+
 # --- input ------------------------------------------------------------------------------
 
 LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2", "native")
@@ -306,7 +312,7 @@ def _language(s: ClientSituation, c: Candidate) -> Reason | None:
             points = max(LANGUAGE_POINTS[level], LANGUAGE_COURSE_POINTS)
         else:
             points = LANGUAGE_POINTS[level]
-        return Reason("language", FIT, N_("spricht %(language)s (%(level)s)"),
+        return Reason("language", FIT, N_("spricht %(language)s, %(level)s"),
                       {"language": best, "level": level}, points)
     if course:
         return Reason("language", FIT, N_("Sprachkurs: hier lernt man %(languages)s"),
@@ -505,22 +511,22 @@ TIE_BREAK_MESSAGES = {
 
 RELAXATION_MESSAGES = {
     # criterion: (one offer, several offers)
-    "language": (N_("%(n)s Angebot passt, wenn %(language)s in Ordnung ist"),
-                 N_("%(n)s Angebote passen, wenn %(language)s in Ordnung ist")),
-    "distance": (N_("%(n)s Angebot passt bei bis zu %(max)s km Entfernung"),
-                 N_("%(n)s Angebote passen bei bis zu %(max)s km Entfernung")),
-    "target": (N_("%(n)s Angebot passt, ist aber für andere Zielgruppen ausgeschrieben"),
-               N_("%(n)s Angebote passen, sind aber für andere Zielgruppen ausgeschrieben")),
-    "time": (N_("%(n)s Angebot passt zu anderen Tagen oder Zeiten"),
-             N_("%(n)s Angebote passen zu anderen Tagen oder Zeiten")),
-    "cost": (N_("%(n)s Angebot passt, wenn es etwas kosten darf"),
-             N_("%(n)s Angebote passen, wenn sie etwas kosten dürfen")),
-    "childcare": (N_("%(n)s Angebot passt, hat aber keine Kinderbetreuung"),
-                  N_("%(n)s Angebote passen, haben aber keine Kinderbetreuung")),
-    "wheelchair": (N_("%(n)s Angebot passt, ist aber nicht rollstuhlgerecht"),
-                   N_("%(n)s Angebote passen, sind aber nicht rollstuhlgerecht")),
-    "capacity": (N_("%(n)s Angebot passt, ist aber zurzeit ausgebucht"),
-                 N_("%(n)s Angebote passen, sind aber zurzeit ausgebucht")),
+    "language": ngettext("%(n)s Angebot passt, wenn %(language)s in Ordnung ist",
+        "%(n)s Angebote passen, wenn %(language)s in Ordnung ist"),
+    "distance": ngettext("%(n)s Angebot passt bei bis zu %(max)s km Entfernung",
+        "%(n)s Angebote passen bei bis zu %(max)s km Entfernung"),
+    "target": ngettext("%(n)s Angebot passt, ist aber für andere Zielgruppen ausgeschrieben",
+        "%(n)s Angebote passen, sind aber für andere Zielgruppen ausgeschrieben"),
+    "time": ngettext("%(n)s Angebot passt zu anderen Tagen oder Zeiten",
+        "%(n)s Angebote passen zu anderen Tagen oder Zeiten"),
+    "cost": ngettext("%(n)s Angebot passt, wenn es etwas kosten darf",
+        "%(n)s Angebote passen, wenn sie etwas kosten dürfen"),
+    "childcare": ngettext("%(n)s Angebot passt, hat aber keine Kinderbetreuung",
+        "%(n)s Angebote passen, haben aber keine Kinderbetreuung"),
+    "wheelchair": ngettext("%(n)s Angebot passt, ist aber nicht rollstuhlgerecht",
+        "%(n)s Angebote passen, sind aber nicht rollstuhlgerecht"),
+    "capacity": ngettext("%(n)s Angebot passt, ist aber zurzeit ausgebucht",
+        "%(n)s Angebote passen, sind aber zurzeit ausgebucht"),
 }
 
 

@@ -171,6 +171,10 @@ def login_as(app, client):
         with client.session_transaction() as session:
             session["_user_id"] = str(user.id)
             session["_fresh"] = True
+        # requests share the fixture's app context (and so flask.g): forget the user
+        # Flask-Login cached there, so that switching users within a test takes effect
+        from flask import g
+        g.pop("_login_user", None)
         return user
     return login
 

@@ -81,7 +81,7 @@ def test_farsi_speaking_mother_gets_the_housing_course_first_with_reasons():
     top = result.matches[0]
     assert [text(r) for r in top.reasons] == [
         "✓ hilft bei: B4, housing",
-        "✓ spricht fa (native)",
+        "✓ spricht fa, native",
         "✓ für families, refugees, women_girls",
         "✓ 0,1 km entfernt (Begegnungszentrum)",
         "✓ Dienstag 09:30–11:30",
@@ -150,7 +150,7 @@ def test_better_language_ranks_higher_and_a2_is_explained():
     result = m.match(client, [german, arabic], TODAY)
     assert ids(result) == [1, 2]
     assert text(result.matches[1].reason("language")) == "✗ nur de, Klient*in: A2"
-    assert text(result.matches[0].reason("language")) == "✓ spricht ar (native)"
+    assert text(result.matches[0].reason("language")) == "✓ spricht ar, native"
 
 
 def test_language_courses_are_not_excluded_for_the_language():
@@ -307,10 +307,10 @@ def test_nothing_fits_names_the_biggest_blocker_and_the_nearest_misses():
 
 
 def test_render_uses_labels_and_translation():
-    reason = m.Reason("language", "fit", "spricht %(language)s (%(level)s)", {"language": "fa", "level": "native"})
+    reason = m.Reason("language", "fit", "spricht %(language)s, %(level)s", {"language": "fa", "level": "native"})
     labels = {("language", "fa"): "Persisch", ("level", "native"): "Muttersprache"}
     out = m.describe(reason, lambda kind, value: labels[(kind, value)], lambda msg: msg.replace("spricht", "speaks"))
-    assert out == "speaks Persisch (Muttersprache)"
+    assert out == "speaks Persisch, Muttersprache"
 
 
 def test_limit_cuts_the_list():
