@@ -82,13 +82,13 @@ def outcomes_per_offer(since: dt.date | None = None, organization_id: int | None
 def decline_reasons(since: dt.date | None = None) -> dict[str, int]:
     """Declined / no-capacity answers per reason code (``""`` = no reason given)."""
     stmt = (
-        select(func.coalesce(ReferralOffer.reason, ""), func.count(ReferralOffer.id))
+        select(ReferralOffer.reason, func.count(ReferralOffer.id))
         .join(Referral, Referral.id == ReferralOffer.referral_id)
         .where(ReferralOffer.status.in_([ReferralStatus.declined.value, ReferralStatus.no_capacity.value]))
-        .group_by(func.coalesce(ReferralOffer.reason, ""))
+        .group_by(ReferralOffer.reason)
     )
     rows = db.session.execute(_since(stmt, since)).all()
-    return dict(sorted(((r, int(n)) for r, n in rows), key=lambda p: (-p[1], p[0])))
+    return dict(sorted(((r or "", int(n)) for r, n in rows), key=lambda p: (-p[1], p[0])))
 
 
 def totals(since: dt.date | None = None) -> dict:
