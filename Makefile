@@ -9,11 +9,11 @@ PYBABEL := $(VENV)/bin/pybabel
 CATALOGUES := directory/translations
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(CATALOGUES)/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test install serve db seed bench chromium clean translations translations-init
+.PHONY: run test install serve db seed bench chromium fonts clean translations translations-init
 
 run: install instance/secret_key db seed serve   ## install, migrate, load demo data, serve on :5000
 
-test: install chromium                            ## the whole suite (SQLite + PostgreSQL + browser)
+test: install chromium fonts                      ## the whole suite (SQLite + PostgreSQL + browser)
 	$(PY) -m pytest -q
 
 install: $(VENV)/.installed static/vendor/.installed $(MO_FILES)
@@ -60,6 +60,9 @@ bench: install                                   ## search benchmark (see bench/
 
 chromium:                                        ## Debian's chromium for the browser tests
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+fonts:                                           ## DejaVu Sans for referral PDFs (Debian fonts-dejavu-core)
+	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core >/dev/null)
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor instance/wegweiser.sqlite
