@@ -46,6 +46,7 @@ def from_environment(instance_path: str) -> dict:
         "BABEL_DEFAULT_LOCALE": "de",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
         "DEMO_NOTICE": env.get("DEMO_NOTICE", "1") not in ("0", "false", "no"),
+        "MACHINE_TRANSLATION": env.get("MACHINE_TRANSLATION", "off"),
         "REDIS_URL": env.get("REDIS_URL"),
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
         "RATELIMIT_LOGIN": env.get("RATELIMIT_LOGIN", "10 per minute"),

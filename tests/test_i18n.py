@@ -158,8 +158,8 @@ def test_a_missing_translation_falls_back_to_german_and_says_so(app):
 
 
 def test_page_footer_notes_untranslated_strings_only_when_there_are_some(client, app):
-    html = client.get("/ar/ueber").get_data(as_text=True)
-    assert 'class="untranslated-note"' not in html
+    with app.test_request_context("/?lang=ar"):
+        assert render_template_string('{{ _("Suchen") }}|{{ untranslated_on_page() }}') == "بحث|0"
     with app.test_request_context("/ueber?lang=ar"):
         i18n._record("x")
         html = render_template_string('{% extends "base.html" %}')
