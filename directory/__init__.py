@@ -41,9 +41,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
-    from . import api, opendata  # issue 7: read API, open data
+    from . import api, opendata, widget  # issue 7: read API, open data, widget
     app.register_blueprint(api.bp)
     app.register_blueprint(opendata.bp)
+    app.register_blueprint(widget.bp)
     from . import counsellor, referral_views, retention  # issue 5: matching, referrals
     app.register_blueprint(counsellor.bp)
     app.register_blueprint(referral_views.bp)
