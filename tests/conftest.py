@@ -43,6 +43,8 @@ BACKENDS = os.environ.get("TEST_BACKENDS", "sqlite,postgresql").split(",")
 CONTENT_TABLES = [offer_challenge, offer_language, offer_location, offer_target_group, membership]
 CONTENT_MODELS = [Schedule, OfferTranslation, Offer, Location, User, Organization]
 CONTENT_MODELS[:0] = [ReferralEvent, ReferralOffer, Referral]  # issue 5: before offers and users
+from directory.models import SearchDemand  # noqa: E402  (issue 7: aggregated search demand)
+CONTENT_MODELS.append(SearchDemand)
 
 
 class Databases:

@@ -20,7 +20,10 @@ from .moderation import *  # noqa: F401,F403,E402  (issue 4: revisions, history,
 from .moderation import __all__ as _moderation_all  # noqa: E402
 from .mail import *  # noqa: F401,F403,E402  (issue 4: mail outbox)
 from .mail import __all__ as _mail_all  # noqa: E402
+from .activity import *  # noqa: F401,F403,E402  (issue 7: aggregated search demand)
+from .activity import __all__ as _activity_all  # noqa: E402
 
 __all__ = list(_directory_all) + list(_accounts_all) + list(_translations_all)
 __all__ += list(_referrals_all)
 __all__ += list(_moderation_all) + list(_mail_all)
+__all__ += list(_activity_all)

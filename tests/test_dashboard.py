@@ -1,0 +1,121 @@
+"""The city dashboard's numbers, compared with plain queries on the demo data; the demand log."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from directory import dashboard
+from directory.extensions import db
+from directory.models import Location, Offer, SearchDemand, record_demand
+from tests.factories import make_offer, make_org
+
+
+def visible_offers(today: dt.date) -> list[Offer]:
+    """Every published, unexpired offer, loaded the simple way (no GROUP BY)."""
+    offers = db.session.scalars(
+        select(Offer).options(selectinload(Offer.challenges), selectinload(Offer.languages),
+                              selectinload(Offer.target_groups),
+                              selectinload(Offer.locations).selectinload(Location.district))
+    ).all()
+    return [o for o in offers if o.status == "published" and (o.valid_to is None or o.valid_to >= today)]
+
+
+def fresh(o: Offer, f: dashboard.Filters) -> bool:
+    return o.last_confirmed is not None and o.last_confirmed >= f.fresh_since
+
+
+@pytest.mark.parametrize("language, target", [(None, None), ("ar", None), (None, "women_girls"), ("uk", "families")])
+def test_coverage_matrix_equals_counting_offer_by_offer(demo_app, language, target):
+    f = dashboard.Filters(language=language, target=target)
+    expected: dict[tuple[str, str], list[int]] = {}
+    for o in visible_offers(f.today):
+        if language and language not in {lang.code for lang in o.languages}:
+            continue
+        if target and target not in {t.code for t in o.target_groups}:
+            continue
+        districts = {loc.district_code for loc in o.locations if loc.district_code}
+        for c in o.challenges:
+            for d in districts:
+                cell = expected.setdefault((c.code, d), [0, 0])
+                cell[0] += 1
+                cell[1] += fresh(o, f)
+    got = {k: [v.published, v.fresh] for k, v in dashboard.coverage(f).items()}
+    assert got == expected
+    if language is None and target is None:
+        assert len(got) > 30  # the demo data covers many cells …
+        assert len(got) < 18 * 19  # … but not all: the matrix has gaps to show
+
+
+def test_category_counts_equal_a_plain_count(demo_app):
+    f = dashboard.Filters()
+    offers = visible_offers(f.today)
+    expected = Counter(o.category_code for o in offers)
+    got = dashboard.per_category(f)
+    assert {k: v.published for k, v in got.items()} == dict(expected)
+    assert {k: v.fresh for k, v in got.items()} == dict(Counter(o.category_code for o in offers if fresh(o, f)))
+
+
+def test_challenge_totals_count_each_offer_once(demo_app):
+    f = dashboard.Filters()
+    expected = Counter(c.code for o in visible_offers(f.today) for c in o.challenges)
+    assert {k: v.published for k, v in dashboard.coverage_totals(f).items()} == dict(expected)
+
+
+def test_stale_offers_are_the_unconfirmed_and_the_old(demo_app):
+    f = dashboard.Filters(stale_days=30)
+    expected = {o.id for o in visible_offers(f.today) if not fresh(o, f)}
+    got = dashboard.stale_offers(f)
+    assert {s.id for s in got} == expected
+    # never confirmed first, then the oldest confirmation
+    dates = [s.last_confirmed for s in got if s.last_confirmed]
+    assert dates == sorted(dates)
+
+
+def test_languages_offered_and_asked(app):
+    make_offer(languages=["de", "ar"])
+    make_offer(languages=["de"])
+    make_offer(languages=["uk"], status="draft")
+    record_demand("language", ["ar", "ti"])
+    record_demand("language", ["ti"])
+    record_demand("language", ["ps"], day=dt.date.today() - dt.timedelta(days=400))  # outside the period
+    db.session.commit()
+    rows = dashboard.languages(dashboard.Filters(), since=dt.date.today() - dt.timedelta(days=90))
+    got = {c: (r.offered, r.asked) for c, r in rows.items()}
+    assert got == {"de": (2, 0), "ar": (1, 1), "ti": (0, 2)}
+
+
+def test_record_demand_counts_without_personal_data(app):
+    today = dt.date.today()
+    record_demand("language", ["ar", "ar", "fa", ""])
+    record_demand("language", ["ar"])
+    record_demand("district", ["baerenkaempen"])
+    db.session.commit()
+    rows = {(r.kind, r.code): r.count for r in db.session.scalars(select(SearchDemand))}
+    assert rows == {("language", "ar"): 2, ("language", "fa"): 1, ("district", "baerenkaempen"): 1}
+    assert {c.name for c in SearchDemand.__table__.columns} == {"id", "day", "kind", "code", "count"}
+    assert db.session.scalar(select(func.min(SearchDemand.day))) == today
+    with pytest.raises(ValueError):
+        record_demand("query_text", ["Frau Müller sucht …"])
+
+
+def test_referral_outcomes_per_offer(app, login_as):
+    from directory.models import Referral, ReferralOffer
+
+    org = make_org(name="Beratung e. V.")
+    a, b = make_offer(organization=org, title="A"), make_offer(organization=org, title="B")
+    db.session.commit()
+    for offer, status in ((a, "completed"), (a, "completed"), (a, "declined"), (b, "sent")):
+        referral = Referral(code=None)
+        referral.items.append(ReferralOffer(offer_id=offer.id, status=status))
+        db.session.add(referral)
+    db.session.commit()
+    statuses, rows = dashboard.referral_outcomes()
+    assert "completed" in statuses
+    by_title = {r.title: r for r in rows}
+    assert by_title["A"].counts["completed"] == 2 and by_title["A"].counts["declined"] == 1
+    assert by_title["A"].total == 3 and by_title["B"].total == 1
+    assert [r.title for r in rows] == ["A", "B"]
