@@ -258,7 +258,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         format_date=format_date, format_datetime=format_datetime, format_decimal=format_decimal,
         switch_url=switch_url, simple_url=simple_url, untranslated_on_page=untranslated_on_page,
-        german_attrs=german_attrs,
+        german_attrs=german_attrs, simple_mode=is_simple,  # for macros, which see no context
         # an offer's texts in the visitor's language (provider's translation or German)
         offer_texts=lambda offer: offer_texts.texts_for(offer, current_language()),
         lang_attrs=lambda text: offer_texts.lang_attrs(text, current_language()),
