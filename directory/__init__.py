@@ -45,6 +45,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(opendata.bp)
     app.register_blueprint(widget.bp)
+    from . import account, moderation, provider, workflow_cli  # issue 4: providers, moderation
+    app.register_blueprint(provider.bp)
+    app.register_blueprint(moderation.bp)
+    app.register_blueprint(account.bp)
+    workflow_cli.register(app)
     from . import counsellor, referral_views, retention  # issue 5: matching, referrals
     app.register_blueprint(counsellor.bp)
     app.register_blueprint(referral_views.bp)

@@ -31,6 +31,11 @@ def register(app: Flask) -> None:
                 f"Demo data: {counts['organizations']} organisations, "
                 f"{counts['locations']} locations, {counts['offers']} offers."
             )
+            from . import demo_accounts  # issue 4: demo logins (README "Trying it out")
+
+            n = demo_accounts.load()
+            db.session.commit()
+            click.echo(f"Demo accounts: {n} created (password {demo_accounts.DEMO_PASSWORD!r}, local demo only).")
 
     @app.cli.command("districts-import")
     @click.argument("geojson_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))

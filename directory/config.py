@@ -56,6 +56,25 @@ def from_environment(instance_path: str) -> dict:
         "REFERRAL_RETENTION_DAYS": int(env.get("REFERRAL_RETENTION_DAYS", "365")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # issue 4: providers' accounts, moderation, freshness, mail
+        "STALE_HIDE_AFTER_DAYS": int(env.get("STALE_HIDE_AFTER_DAYS", "365")),
+        "CONFIRM_REMIND_AFTER_DAYS": int(env.get("CONFIRM_REMIND_AFTER_DAYS", "152")),
+        "CONFIRM_REMIND_INTERVAL_DAYS": int(env.get("CONFIRM_REMIND_INTERVAL_DAYS", "30")),
+        "CONFIRM_LINK_MAX_AGE_DAYS": int(env.get("CONFIRM_LINK_MAX_AGE_DAYS", "60")),
+        "PASSWORD_RESET_MAX_AGE_MINUTES": int(env.get("PASSWORD_RESET_MAX_AGE_MINUTES", "120")),
+        "INVITATION_MAX_AGE_DAYS": int(env.get("INVITATION_MAX_AGE_DAYS", "14")),
+        "TRUSTED_PUBLISH_DIRECTLY": env.get("TRUSTED_PUBLISH_DIRECTLY", "1") not in ("0", "false", "no"),
+        "RATELIMIT_ACCOUNT": env.get("RATELIMIT_ACCOUNT", "5 per minute"),
+        "IMPORT_MAX_BYTES": int(env.get("IMPORT_MAX_BYTES", str(5 * 1024 * 1024))),
+        "BASE_URL": env.get("BASE_URL", ""),
+        "MAIL_BACKEND": env.get("MAIL_BACKEND", "outbox"),
+        "MAIL_SENDER": env.get("MAIL_SENDER", "Wegweiser <wegweiser@localhost>"),
+        "MAIL_SERVER": env.get("MAIL_SERVER", "localhost"),
+        "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD"),
+        "MAIL_USE_TLS": env.get("MAIL_USE_TLS", "0") in ("1", "true", "yes"),
+        "MAIL_USE_SSL": env.get("MAIL_USE_SSL", "0") in ("1", "true", "yes"),
     }
 
 

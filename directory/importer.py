@@ -346,15 +346,11 @@ def _org_key(name: str) -> str:
 
 
 def _find_location(org: Organization, values: dict) -> Location | None:
-    """An existing location of the organisation at the same address (or, without an address,
-    with the same name)."""
+    """An existing location of the organisation with the same name and address."""
     address, name = normalise_place(values["address"]), normalise_place(values["name"])
     for loc in organization_locations(org):
-        if address:
-            if normalise_place(loc.address) == address and (
-                    not values["postcode"] or not loc.postcode or loc.postcode == values["postcode"]):
-                return loc
-        elif normalise_place(loc.name) == name:
+        if normalise_place(loc.name) == name and normalise_place(loc.address) == address and (
+                not values["postcode"] or not loc.postcode or loc.postcode == values["postcode"]):
             return loc
     return None
 

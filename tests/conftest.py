@@ -43,6 +43,9 @@ BACKENDS = os.environ.get("TEST_BACKENDS", "sqlite,postgresql").split(",")
 CONTENT_TABLES = [offer_challenge, offer_language, offer_location, offer_target_group, membership]
 CONTENT_MODELS = [Schedule, OfferTranslation, Offer, Location, User, Organization]
 CONTENT_MODELS[:0] = [ReferralEvent, ReferralOffer, Referral]  # issue 5: before offers and users
+# issue 4: revisions, history, invitations, reminders, imports, outbox (before offers and users)
+from directory.models import ChangeRecord, ConfirmReminder, ImportRun, Invitation, OfferRevision, OutboxMessage  # noqa: E402
+CONTENT_MODELS[:0] = [ChangeRecord, OfferRevision, ConfirmReminder, Invitation, ImportRun, OutboxMessage]
 from directory.models import SearchDemand  # noqa: E402  (issue 7: aggregated search demand)
 CONTENT_MODELS.append(SearchDemand)
 
@@ -106,6 +109,7 @@ def make_app(url: str, **overrides):
         "GEOCODER": "gazetteer",
         "SERVER_NAME": None,
         "RATELIMIT_LOGIN": "1000 per minute",
+        "RATELIMIT_ACCOUNT": "1000 per minute",
     }
     config.update(overrides)
     return create_app(config)

@@ -1,0 +1,195 @@
+"""Importing offers from CSV/XLSX: per-row report, idempotency, bad rows never abort the rest
+nor leave half-written data; CLI and moderators' upload."""
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from directory import importer
+from directory.extensions import db
+from directory.geo import app_geocoder
+from directory.models import ChangeRecord, ImportRun, Location, Offer, Organization
+from tests.conftest import csrf_token
+from tests.factories import make_offer, make_org
+
+HEADER = ["external_id", "organization", "title", "category", "summary", "challenges", "target_groups",
+          "languages", "free", "cost", "contact_email", "valid_from", "location_name", "address", "postcode",
+          "lat", "lon", "schedule"]
+
+
+def row(n: int, **overrides) -> dict:
+    base = {
+        "external_id": f"liste-{n:03d}", "organization": "Stadt Minden – Integrationsbüro" if n % 2 else "Sportbund Minden",
+        "title": f"Angebot {n}", "category": "Treffpunkt und Café" if n % 2 else "sport", "summary": f"Kurztext {n}",
+        "challenges": "Z1, Z3", "target_groups": "all", "languages": "de; ar", "free": "ja", "cost": "",
+        "contact_email": "", "valid_from": "", "location_name": f"Ort {n}", "address": "Marienstraße 10",
+        "postcode": "32427", "lat": "", "lon": "", "schedule": "Di 09:30-11:30; Do 14:00-16:00",
+    }
+    base.update(overrides)
+    return base
+
+
+def csv_bytes(rows: list[dict], delimiter=";") -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=HEADER, delimiter=delimiter)
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8-sig")
+
+
+def ten_rows_three_bad() -> list[dict]:
+    rows = [row(n) for n in range(1, 11)]
+    rows[2] = row(3, title="")                                        # required value missing
+    rows[5] = row(6, address="Nirgendweg 99", postcode="")           # address not found
+    rows[8] = row(9, category="Zauberei", schedule="montags irgendwann")  # two problems
+    rows[9] = row(10, lat="52.3047", lon="8.8883", address="")       # point given: not geocoded
+    return rows
+
+
+def run(content: bytes, name="liste.csv"):
+    report = importer.import_file(content, name, app_geocoder())
+    db.session.commit()
+    return report
+
+
+def test_ten_rows_with_three_bad_ones_import_seven_and_explain_three(app):
+    report = run(csv_bytes(ten_rows_three_bad()))
+    assert report.counts == {"created": 7, "updated": 0, "unchanged": 0, "rejected": 3}
+    rejected = {r.row: r.messages for r in report.rows if r.status == "rejected"}
+    assert sorted(rejected) == [4, 7, 10]  # spreadsheet rows (header = row 1)
+    assert rejected[4] == ["title fehlt"]
+    assert "wurde nicht gefunden" in rejected[7][0]
+    assert any("Zauberei" in m for m in rejected[10]) and any("montags irgendwann" in m for m in rejected[10])
+    assert db.session.scalar(select(func.count(Offer.id))) == 7
+    offer = db.session.scalar(select(Offer).where(Offer.external_id == "liste-001"))
+    assert offer.is_published and offer.category_code == "meeting" and offer.locations[0].district_code == "innenstadt"
+    assert [(s.weekday, s.opens_at.isoformat()) for s in offer.schedules] == [(1, "09:30:00"), (3, "14:00:00")]
+    assert sorted(lang.code for lang in offer.languages) == ["ar", "de"]
+    assert db.session.scalar(select(Offer).where(Offer.external_id == "liste-010")).locations[0].district_code == "baerenkaempen"
+    # organisations matched by name: two created, shared by the rows
+    assert sorted(db.session.scalars(select(Organization.name))) == ["Sportbund Minden", "Stadt Minden – Integrationsbüro"]
+    assert db.session.scalar(select(ImportRun.rejected)) == 3
+
+
+def test_importing_the_same_file_again_changes_nothing_and_a_changed_row_updates(app):
+    rows = ten_rows_three_bad()
+    run(csv_bytes(rows))
+    history = db.session.scalar(select(func.count(ChangeRecord.id)))
+    again = run(csv_bytes(rows))
+    assert again.counts == {"created": 0, "updated": 0, "unchanged": 7, "rejected": 3}
+    assert db.session.scalar(select(func.count(Offer.id))) == 7
+    assert db.session.scalar(select(func.count(Location.id))) == 7  # matched by name and address
+    assert db.session.scalar(select(func.count(ChangeRecord.id))) == history
+    rows[0] = row(1, title="Angebot 1 – neu", free="nein", cost="2 €")
+    changed = run(csv_bytes(rows))
+    assert changed.counts["updated"] == 1
+    offer = db.session.scalar(select(Offer).where(Offer.external_id == "liste-001"))
+    assert offer.title == "Angebot 1 – neu" and offer.cost == "2 €" and offer.version == 2
+    entry = db.session.scalar(select(ChangeRecord).where(ChangeRecord.offer_id == offer.id)
+                              .order_by(ChangeRecord.id.desc()).limit(1))
+    assert entry.action == "imported" and entry.changes["title"] == ["Angebot 1", "Angebot 1 – neu"]
+
+
+def test_a_row_failing_while_writing_leaves_nothing_behind(app):
+    other = make_org(name="Fremder Verein")
+    make_offer(organization=other, external_id="liste-001")
+    db.session.commit()
+    report = run(csv_bytes([row(1, organization="Ganz neuer Verein"), row(2)]))
+    assert [r.status for r in report.rows] == ["rejected", "created"]
+    assert "anderen Organisation" in report.rows[0].messages[0]
+    # the organisation created for the failed row was rolled back with it
+    assert db.session.scalar(select(Organization.id).where(Organization.name == "Ganz neuer Verein")) is None
+    assert db.session.scalar(select(func.count(Offer.id))) == 2
+
+
+def test_duplicate_external_ids_in_one_file_are_rejected(app):
+    report = run(csv_bytes([row(1), row(1, title="Doppelt")]))
+    assert [r.status for r in report.rows] == ["created", "rejected"]
+    assert "mehrfach" in report.rows[1].messages[0]
+
+
+@pytest.mark.parametrize("content, name, message", [
+    (b"title;organization\nA;B\n", "x.csv", "Es fehlen Spalten: external_id, category"),
+    (b"", "x.csv", "leer"),
+    (b"PK\x03\x04kaputt", "x.xlsx", "XLSX-Datei kann nicht gelesen werden"),
+    (b"irgendwas", "x.pdf", "CSV- oder XLSX-Datei"),
+])
+def test_unreadable_files_are_refused_as_a_whole(app, content, name, message):
+    with pytest.raises(importer.ImportFileError, match=message):
+        importer.import_file(content, name, app_geocoder())
+
+
+def test_xlsx_with_typed_cells_imports(app):
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["external_id", "organization", "title", "category", "valid_from", "lat", "lon", "location_name", "postcode"])
+    ws.append(["x-1", "Kulturverein", "Tanzabend", "meeting", dt.datetime(2026, 12, 1), 52.2869, 8.916, "Saal", 32423])
+    buf = io.BytesIO()
+    wb.save(buf)
+    report = run(buf.getvalue(), "liste.xlsx")
+    assert report.counts["created"] == 1, report.rows[0].messages
+    offer = db.session.scalar(select(Offer))
+    assert offer.valid_from.isoformat() == "2026-12-01" and offer.locations[0].postcode == "32423"
+
+
+def test_shipped_template_imports_cleanly(app):
+    template = Path(importer.TEMPLATE)
+    report = run(template.read_bytes(), template.name)
+    assert report.counts == {"created": 2, "updated": 0, "unchanged": 0, "rejected": 0}, report.rows
+    assert set(importer.COLUMNS) == set(template.read_text(encoding="utf-8").splitlines()[0].split(";"))
+
+
+@pytest.mark.parametrize("text, slots", [
+    ("Mo 9:00-10:00", [(0, None, "09:00", "10:00")]),
+    ("Dienstag 18.00 – 20.00 Uhr", [(1, None, "18:00", "20:00")]),
+    ("05.12.2026 10:00-12:00; So 15:00 bis 17:00", [(None, "2026-12-05", "10:00", "12:00"), (6, None, "15:00", "17:00")]),
+])
+def test_schedule_cells(text, slots):
+    assert [(s["weekday"], s["date"], s["opens_at"], s["closes_at"]) for s in importer.parse_schedule(text)] == slots
+
+
+@pytest.mark.parametrize("text", ["Mo 10:00-09:00", "Xy 9:00-10:00", "31.02.2026 9:00-10:00", "Mo 25:00-26:00"])
+def test_bad_schedule_cells(text):
+    with pytest.raises(ValueError):
+        importer.parse_schedule(text)
+
+
+def test_cli_import_reports_per_row(app, tmp_path):
+    path = tmp_path / "liste.csv"
+    path.write_bytes(csv_bytes(ten_rows_three_bad()))
+    result = app.test_cli_runner().invoke(args=["import-offers", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "7 created, 0 updated, 0 unchanged, 3 rejected." in result.output
+    assert "row    4  rejected   liste-003" in result.output and "title fehlt" in result.output
+    dry = app.test_cli_runner().invoke(args=["import-offers", "--dry-run", str(path)])
+    assert "7 unchanged" in dry.output and "dry run" in dry.output
+
+
+def test_moderators_upload_form(client, login_as):
+    login_as("moderator")
+    token = csrf_token(client, "/moderation/import")
+    response = client.post("/moderation/import", data={
+        "csrf_token": token, "file": (io.BytesIO(csv_bytes(ten_rows_three_bad())), "liste.csv")},
+        content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'data-created="7"' in html and 'data-rejected="3"' in html and "title fehlt" in html
+    run_id = db.session.scalar(select(ImportRun.id))
+    assert "title fehlt" in client.get(f"/moderation/import/{run_id}").get_data(as_text=True)
+    bad = client.post("/moderation/import", data={"csrf_token": token, "file": (io.BytesIO(b"x"), "liste.pdf")},
+                      content_type="multipart/form-data")
+    assert bad.status_code == 400 and "CSV- oder XLSX-Datei" in bad.get_data(as_text=True)
+    assert client.get("/moderation/import/vorlage.csv").status_code == 200
+
+
+def test_providers_cannot_import(client, login_as):
+    login_as("provider")
+    assert client.get("/moderation/import").status_code == 403
