@@ -354,7 +354,11 @@ def sheet(code: str):
             parts = maps.detail_map(points, map_config(), height="150px", label=_("Karte der Standorte"),
                                     dom_id=f"sheet-map-{entry.offer.id}")
             maps_html[entry.offer.id] = parts
-            heads.extend(line for line in parts.head.splitlines() if line not in heads)
+            # the asset tags (Leaflet) once; each map's own <style> block as it is
+            for line in parts.head.splitlines():
+                is_asset = line.lstrip().startswith(("<link", "<script src"))
+                if not (is_asset and line in heads):
+                    heads.append(line)
     return render_template("counsellor/sheet.html", sheet=data, maps=maps_html, map_head="\n".join(heads))
 
 

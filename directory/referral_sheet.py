@@ -51,6 +51,7 @@ class SheetOffer:
     title: Bi
     summary: Bi
     times: list[Bi]
+    more_times: Bi | None
     places: list[dict]
     contact: list[str]
     cost: Bi
@@ -91,6 +92,9 @@ LABELS = {
     "with_cost": "mit Kosten",
     "full": "Zurzeit ausgebucht – bitte nachfragen.",
 }
+MORE_TIMES = "… und %(n)s weitere Termine (siehe Angebotsseite)"
+#: at most this many dates per offer on the sheet (one or two A4 pages)
+MAX_TIMES = 4
 WEEKLY = "Jeden %(day)s, %(times)s Uhr"
 ONCE = "Am %(day)s, %(times)s Uhr"
 
@@ -190,7 +194,9 @@ def build(referral: Referral, today: dt.date | None = None) -> Sheet:
             cost = labels["free"]
         else:
             cost = Bi(offer.cost or LABELS["with_cost"], None if offer.cost else labels["with_cost"].client, lang, rtl)
-        offers.append(SheetOffer(offer, title, summary, _times(offer, lang, rtl, today), places, contact,
+        times = _times(offer, lang, rtl, today)
+        more = bi(lang, rtl, MORE_TIMES, n=len(times) - MAX_TIMES) if len(times) > MAX_TIMES else None
+        offers.append(SheetOffer(offer, title, summary, times[:MAX_TIMES], more, places, contact,
                                  cost, url, qr_svg(url), full=offer.open_places == 0))
     org = referral.organization
     return Sheet(
@@ -214,7 +220,19 @@ def _font_dir() -> Path:
     return folder
 
 
+MAX_PAGES = 2
+
+
 def render_pdf(sheet: Sheet) -> bytes:
+    """The sheet as an A4 PDF; set smaller if it would need more than two pages."""
+    for scale in (1.0, 0.88, 0.76, 0.66):
+        pdf = _render_pdf(sheet, scale)
+        if page_count(pdf) <= MAX_PAGES:
+            break
+    return pdf
+
+
+def _render_pdf(sheet: Sheet, scale: float) -> bytes:
     from fpdf import FPDF
 
     folder = _font_dir()
@@ -223,74 +241,88 @@ def render_pdf(sheet: Sheet) -> bytes:
     pdf.set_auto_page_break(True, margin=12)
     pdf.add_font("DejaVu", "", str(folder / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(folder / "DejaVuSans-Bold.ttf"))
-    pdf.set_text_shaping(True)
+    pdf.set_text_shaping(True)  # uharfbuzz: joined Arabic/Persian letters, bidi order
     pdf.set_title(f"{LABELS['title']} {sheet.referral.code or ''}")
     pdf.set_creator("Wegweiser")
     pdf.add_page()
     width = pdf.w - pdf.l_margin - pdf.r_margin
+    client_colour = (29, 42, 110)
 
-    def text(value: Bi, size: float = 9.5, bold: bool = False, w: float = 0, gap: float = 0.6) -> None:
-        """German line(s), then the client's version (right-aligned for RTL scripts)."""
+    def para(value: str, size: float, bold: bool = False, w: float = 0, align: str = "L",
+             colour=(0, 0, 0)) -> None:
+        size *= scale
         pdf.set_font("DejaVu", "B" if bold else "", size)
-        height = size * 0.46
-        pdf.multi_cell(w or width, height, value.de, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_text_color(*colour)
+        pdf.set_x(pdf.l_margin)
+        pdf.multi_cell(w or width, size * 0.45, value, align=align, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_text_color(0, 0, 0)
+
+    def text(value: Bi, size: float = 9.5, bold: bool = False, w: float = 0, gap: float = 0.8) -> None:
+        """German, then the client's version below it (right-aligned for RTL scripts)."""
+        para(value.de, size, bold, w)
         if value.both:
-            pdf.set_font("DejaVu", "B" if bold else "", size)
-            pdf.set_text_color(40, 40, 110)
-            pdf.multi_cell(w or width, height, value.client, align="R" if value.rtl else "L",
-                           new_x="LMARGIN", new_y="NEXT")
-            pdf.set_text_color(0, 0, 0)
+            para(value.client, size, bold, w, "R" if value.rtl else "L", client_colour)
         pdf.ln(gap)
 
-    labels = sheet.labels
-    # head: title, code, first-name line, who referred
-    text(Bi(f"Wegweiser Minden · {labels['title'].de}",
-            f"{labels['title'].client}" if labels["title"].client else None, sheet.lang, sheet.rtl), 15, True)
-    pdf.set_font("DejaVu", "B", 13)
-    pdf.cell(0, 7, f"{labels['code'].de}: {sheet.referral.code or '–'}", new_x="LMARGIN", new_y="NEXT")
-    text(labels["code_hint"], 8.5)
-    pdf.set_font("DejaVu", "", 9.5)
-    pdf.cell(0, 8, f"{labels['first_name'].de}: ________________________    "
-                   f"{labels['created'].de} {sheet.created}", new_x="LMARGIN", new_y="NEXT")
-    if sheet.organization:
-        line = f"{labels['referred_by'].de}: {sheet.organization}"
-        if sheet.organization_contact:
-            line += " · " + " · ".join(sheet.organization_contact)
-        text(Bi(line), 9)
-    pdf.ln(1)
+    def label(value: Bi) -> str:
+        """A heading on one line: "Wann? · کی؟"."""
+        return value.de + (f" · {value.client}" if value.both else "")
 
-    qr_size = 28
+    labels = sheet.labels
+    para("Wegweiser Minden · " + label(labels["title"]), 15, True)
+    pdf.ln(1)
+    para(f"{label(labels['code'])}: {sheet.referral.code or '–'}", 13, True)
+    text(labels["code_hint"], 8.5)
+    para(f"{label(labels['first_name'])}: ______________________________", 10)
+    pdf.ln(1.5)
+    by = f"{labels['created'].de} {sheet.created}"
+    if sheet.organization:
+        by = f"{labels['referred_by'].de}: {sheet.organization}" + "".join(
+            f" · {c}" for c in sheet.organization_contact) + " · " + by
+    para(by, 8.5)
+    pdf.ln(2)
+
+    qr_size = 30 * max(scale, 0.8)
     for entry in sheet.offers:
-        if pdf.will_page_break(40):
+        if pdf.will_page_break(70):
             pdf.add_page()
         pdf.set_draw_color(120, 120, 120)
         pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
-        pdf.ln(2)
+        pdf.ln(2.5)
         top = pdf.get_y()
-        column = width - qr_size - 4
-        pdf.image(qr_png(entry.url), x=pdf.w - pdf.r_margin - qr_size, y=top, w=qr_size, h=qr_size)
+        column = width - qr_size - 5
+        qr_x = pdf.w - pdf.r_margin - qr_size
+        pdf.image(qr_png(entry.url), x=qr_x, y=top, w=qr_size, h=qr_size)
+        pdf.set_font("DejaVu", "", 6.5)
+        pdf.set_xy(qr_x - 3, top + qr_size)
+        pdf.multi_cell(qr_size + 6, 2.8, f"{label(labels['online'])}\n{entry.url}", align="C")
+        qr_bottom = pdf.get_y()
         pdf.set_xy(pdf.l_margin, top)
-        text(entry.title, 12, True, column)
-        pdf.set_font("DejaVu", "", 8.5)
-        pdf.multi_cell(column, 4, entry.offer.organization.name, new_x="LMARGIN", new_y="NEXT")
+        text(entry.title, 12.5, True, column, 0.4)
+        para(entry.offer.organization.name, 8.5, False, column, colour=(70, 70, 70))
+        pdf.ln(0.8)
         if entry.summary.de:
-            text(entry.summary, 9, False, column)
+            text(entry.summary, 9.5, False, column)
         if entry.full:
-            text(labels["full"], 9, True, column)
-        text(Bi(f"{labels['when'].de}", labels["when"].client, sheet.lang, sheet.rtl), 9.5, True, column, 0)
+            text(labels["full"], 9.5, True, column)
+        para(label(labels["when"]), 9.5, True, column)
         for line in entry.times or [labels["by_appointment"]]:
-            text(line, 9, False, column, 0.2)
-        text(Bi(f"{labels['where'].de}", labels["where"].client, sheet.lang, sheet.rtl), 9.5, True, column, 0)
+            text(line, 9.5, False, column, 0.3)
+        if entry.more_times:
+            text(entry.more_times, 8.5, False, column, 0.3)
+        pdf.ln(0.6)
+        para(label(labels["where"]), 9.5, True, column)
         for place in entry.places:
             extra = f" ({place['district']})" if place["district"] else ""
-            text(Bi(f"{place['name']}, {place['address']}{extra}"), 9, False, column, 0.2)
-        text(Bi(f"{labels['contact'].de}: " + " · ".join(entry.contact), None), 9, False, column, 0.2)
-        text(Bi(f"{labels['cost'].de}: {entry.cost.de}", entry.cost.client), 9, False, column, 0.2)
-        pdf.set_font("DejaVu", "", 7)
-        pdf.set_xy(pdf.w - pdf.r_margin - qr_size - 10, top + qr_size)
-        pdf.multi_cell(qr_size + 10, 3, f"{labels['online'].de}", align="C")
-        pdf.set_y(max(pdf.get_y(), top + qr_size + 4))
-        pdf.ln(2)
+            para(f"{place['name']}, {place['address']}{extra}", 9.5, False, column)
+        pdf.ln(0.9)
+        para(label(labels["contact"]), 9.5, True, column)
+        para(" · ".join(entry.contact), 9.5, False, column)
+        pdf.ln(0.9)
+        para(f"{label(labels['cost'])}: {entry.cost.de}", 9.5, True, column)
+        if entry.cost.both:
+            para(entry.cost.client, 9.5, False, column, "R" if entry.cost.rtl else "L", client_colour)
+        pdf.set_y(max(pdf.get_y(), qr_bottom) + 3)
     pdf.ln(1)
     text(labels["privacy"], 7.5)
     out = io.BytesIO()

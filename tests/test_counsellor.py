@@ -184,16 +184,25 @@ def test_counsellor_creates_a_referral_and_gets_the_sheet(client, login_as, worl
     assert referral_sheet.page_count(pdf.data) == 1
 
 
-def test_sheet_with_four_offers_stays_within_two_pages(client, login_as, world, app):
+def test_sheet_with_four_long_offers_stays_within_two_pages(client, login_as, world, app):
     login_as("counsellor", organizations=[world.a])
-    extra = make_offer(organization=world.q, title="Noch ein Angebot mit einem langen Titel, der umbricht",
-                       summary="Eine längere Beschreibung " * 8, schedules=[slot(d, "10:00", "11:00") for d in ("mon", "tue", "wed", "thu", "fri")])
+    offers = []
+    for n in range(4):
+        places = [make_location(name=f"Ort {n}-{i} mit einem langen Namen", lat=52.29 + i / 100) for i in range(3)]
+        offer = make_offer(organization=world.q, title=f"Angebot {n} mit einem langen Titel, der sicher umbricht",
+                           summary="Eine längere Beschreibung des Angebots. " * 12, locations=places,
+                           schedules=[slot(d, "10:00", "11:00") for d in ("mon", "tue", "wed", "thu", "fri")])
+        db.session.add(OfferTranslation(offer=offer, language_code="ar", title="عنوان طويل " * 6,
+                                        summary="وصف أطول للعرض. " * 14, source="provider"))
+        offers.append(offer)
     db.session.commit()
-    response = create_referral(client, [world.course, world.sport, world.evening, extra], language="ar")
+    response = create_referral(client, offers, language="ar")
     code = db.session.scalar(select(Referral.code))
     assert response.status_code == 302
     pdf = client.get(f"/beratung/vermittlungen/{code}/bogen.pdf").data
     assert 1 <= referral_sheet.page_count(pdf) <= 2
+    html = client.get(f"/beratung/vermittlungen/{code}/bogen").get_data(as_text=True)
+    assert html.count('class="sheet-offer__more"') == 4  # five weekly slots: four shown, "1 more"
 
 
 def test_qr_code_encodes_the_offer_url(app):
