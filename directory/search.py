@@ -547,7 +547,7 @@ def describe(query: SearchQuery, vocab: Vocabulary) -> list[str]:
     """The active filters in words ("Arabisch · Frauen und Mädchen · Bärenkämpen")."""
     parts = []
     if query.q:
-        parts.append(f"„{query.q}“")
+        parts.append(str(_l("„%(text)s“", text=query.q)))  # quotation marks of the language
     for facet in FACETS:
         labels = facet.values(vocab)
         for v in query.values(facet.param):
