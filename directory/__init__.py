@@ -45,6 +45,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(opendata.bp)
     app.register_blueprint(widget.bp)
+    from . import dashboard_views  # issue 7: city dashboard (moderators)
+    app.register_blueprint(dashboard_views.bp)
     from . import account, moderation, provider, workflow_cli  # issue 4: providers, moderation
     app.register_blueprint(provider.bp)
     app.register_blueprint(moderation.bp)

@@ -119,3 +119,71 @@ def test_referral_outcomes_per_offer(app, login_as):
     assert by_title["A"].counts["completed"] == 2 and by_title["A"].counts["declined"] == 1
     assert by_title["A"].total == 3 and by_title["B"].total == 1
     assert [r.title for r in rows] == ["A", "B"]
+
+
+# --- the page -------------------------------------------------------------------------------
+
+def _moderator(demo_app, login_as):
+    return login_as("moderator")
+
+
+@pytest.fixture
+def staff_client(app, client, login_as):
+    login_as("moderator")
+    return client
+
+
+def test_only_moderators_and_admins_see_the_dashboard(app, client, login_as):
+    assert client.get("/auswertung/").status_code == 302  # to the login page
+    assert client.get("/auswertung/coverage.csv", headers={"Accept": "application/json"}).status_code == 401
+    login_as("provider")
+    assert client.get("/auswertung/").status_code == 403
+    login_as("counsellor")
+    assert client.get("/auswertung/stale.csv").status_code == 403
+    login_as("admin")
+    assert client.get("/auswertung/").status_code == 200
+
+
+def test_page_shows_matrix_map_charts_tables_and_csv_links(staff_client):
+    make_offer(challenges=["Z1"], languages=["de", "ar"])
+    db.session.commit()
+    html = staff_client.get("/auswertung/?challenge=Z1").get_data(as_text=True)
+    assert 'data-cell="Z1-baerenkaempen">1 <small>(1)</small>' in html
+    assert 'class="num cov--empty" data-cell="Z2-baerenkaempen"' in html
+    assert html.count('<svg') >= 3 and 'role="img"' in html
+    assert 'data-district="baerenkaempen" data-count="1"' in html
+    for name in ("coverage", "map", "categories", "languages", "stale", "outcomes"):
+        assert f"/auswertung/{name}.csv" in html, name
+
+
+def test_csv_downloads_carry_the_same_numbers(staff_client):
+    import csv
+    import io
+
+    make_offer(challenges=["Z1"], languages=["ar"], category_code="sport")
+    make_offer(challenges=["Z1"], languages=["de"], category_code="sport", last_confirmed=None)
+    db.session.commit()
+    rows = list(csv.reader(io.StringIO(staff_client.get("/auswertung/categories.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    sport = next(r for r in rows if r[0] == "Sportgruppe")
+    assert sport[1:] == ["2", "1"]
+    ar = list(csv.reader(io.StringIO(staff_client.get("/auswertung/map.csv?challenge=Z1&language=ar").get_data(as_text=True).lstrip("\ufeff"))))
+    assert next(r for r in ar if r[0] == "Bärenkämpen")[1:] == ["1", "1"]
+    response = staff_client.get("/auswertung/stale.csv")
+    assert response.mimetype == "text/csv" and "no-store" in response.headers["Cache-Control"]
+
+
+@pytest.mark.parametrize("query, field", [("language=xx", "language"), ("target=aliens", "target"),
+                                          ("challenge=Q9", "challenge"), ("days=7", "days")])
+def test_bad_filters_are_400(staff_client, query, field):
+    response = staff_client.get("/auswertung/?" + query, headers={"Accept": "application/json"})
+    assert response.status_code == 400 and response.get_json()["error"]["field"] == field
+    assert staff_client.get("/auswertung/?" + query).status_code == 400
+
+
+def test_demand_shows_up_next_to_the_offer(staff_client):
+    make_offer(languages=["de", "ar"])
+    record_demand("language", ["ar", "ti"])
+    db.session.commit()
+    html = staff_client.get("/auswertung/").get_data(as_text=True)
+    table = html.split('id="languages-table"', 1)[1].split("</table>", 1)[0]
+    assert "<td>ti</td>" in table and "<td>ar</td>" in table
