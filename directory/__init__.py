@@ -56,6 +56,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(counsellor.bp)
     app.register_blueprint(referral_views.bp)
     retention.register(app)
+    from . import provider_translations  # issue 6: providers translate their offers
+    app.register_blueprint(provider_translations.bp)
     errors.register(app)
     register_cli(app)
     return app
