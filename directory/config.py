@@ -66,7 +66,6 @@ def from_environment(instance_path: str) -> dict:
         "TRUSTED_PUBLISH_DIRECTLY": env.get("TRUSTED_PUBLISH_DIRECTLY", "1") not in ("0", "false", "no"),
         "RATELIMIT_ACCOUNT": env.get("RATELIMIT_ACCOUNT", "5 per minute"),
         "IMPORT_MAX_BYTES": int(env.get("IMPORT_MAX_BYTES", str(5 * 1024 * 1024))),
-        "BASE_URL": env.get("BASE_URL", ""),
         "MAIL_BACKEND": env.get("MAIL_BACKEND", "outbox"),
         "MAIL_SENDER": env.get("MAIL_SENDER", "Wegweiser <wegweiser@localhost>"),
         "MAIL_SERVER": env.get("MAIL_SERVER", "localhost"),

@@ -8,7 +8,8 @@
   that cannot be delivered is stored in the outbox with the error, so nothing is lost and the
   request that caused it (a sign-up, a reset) does not fail.
 
-Links in mails are absolute: ``BASE_URL`` when set (also for the CLI), else the request's host.
+Links in mails are absolute: ``PUBLIC_BASE_URL`` when set (needed for the CLI), else the
+request's host.
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
 def external_url(endpoint: str, **values) -> str:
     """Absolute URL of an endpoint, usable in mails sent from requests and from the CLI."""
-    base = current_app.config.get("BASE_URL")
+    base = current_app.config.get("PUBLIC_BASE_URL")
     if has_request_context() and not base:
         return url_for(endpoint, _external=True, **values)
     path = current_app.url_map.bind("localhost").build(endpoint, values)

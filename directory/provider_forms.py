@@ -161,8 +161,8 @@ class OfferForm(FlaskForm):
     valid_from = DateField(_l("Gültig ab"), validators=[Optional()])
     valid_to = DateField(_l("Gültig bis"), validators=[Optional()])
     locations = MultiCheckboxField(_l("Orte der Organisation"), coerce=int, choices=[])
-    schedules = FieldList(FormField(ScheduleRowForm), min_entries=1, max_entries=MAX_SCHEDULE_ROWS)
-    new_locations = FieldList(FormField(NewLocationForm), min_entries=0, max_entries=MAX_NEW_LOCATIONS)
+    schedules = FieldList(FormField(ScheduleRowForm), _l("Termin"), min_entries=1, max_entries=MAX_SCHEDULE_ROWS)
+    new_locations = FieldList(FormField(NewLocationForm), _l("Neuer Ort"), min_entries=0, max_entries=MAX_NEW_LOCATIONS)
 
     def validate_valid_to(self, field):
         if field.data and self.valid_from.data and field.data < self.valid_from.data:

@@ -263,3 +263,12 @@ def test_moderator_may_edit_any_offer(client, login_as, foreign):
     db.session.refresh(foreign)
     assert foreign.title == "Korrigiert" and foreign.is_published
     assert db.session.scalar(select(Location.id).where(Location.id == foreign.locations[0].id))
+
+
+def test_form_fields_have_no_empty_aria_attributes(client, provider, org):
+    """The shared form_field macro leaves unset aria attributes out (WTForms would write "None")."""
+    for url in (new_url(org), "/registrieren"):
+        html = client.get(url).get_data(as_text=True)
+        assert '="None"' not in html, url
+    html = post_editor(client, new_url(org), offer_form(title=""), action="save").get_data(as_text=True)
+    assert 'aria-describedby="title-error" aria-invalid="true"' in html
