@@ -420,6 +420,8 @@ def save_offer(offer: Offer | None, organization: Organization, data: dict, user
             _close(revision, RevisionState.approved, user)
             record("approved" if by_other else "edited", user=user, offer=offer, changes=changes,
                    note=str(_l("Vorschlag von %(name)s", name=_name(revision.created_by))) if by_other else "")
+            if by_other:
+                _notify_provider(revision, approved=True)
         elif changes:
             record("edited", user=user, offer=offer, changes=changes)
         return SaveOutcome(offer, "updated" if changes else "unchanged", created_locations=created)
