@@ -32,6 +32,18 @@ def key(message):
 # --- the catalogues --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("lang", LANGUAGES)
+def test_catalogue_is_complete_and_has_no_fuzzy_entries(lang):
+    cat = catalogue(lang)
+    expected = {key(m) for m in template() if m.id}
+    present = {key(m) for m in cat if m.id}
+    assert expected - present == set(), f"{lang}: run `make translations` and translate"
+    untranslated = [key(m) for m in cat if m.id and (
+        not m.string or (isinstance(m.string, tuple) and not all(m.string)))]
+    fuzzy = [key(m) for m in cat if m.id and m.fuzzy]
+    assert untranslated == [] and fuzzy == []
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_translations_keep_every_placeholder(lang):
     for message in catalogue(lang):
         if not message.id:
