@@ -72,6 +72,13 @@ REASON_LABELS = {
 TIE_BREAK_LABELS = {key: _l(message) for key, message in matching.TIE_BREAK_MESSAGES.items()}
 
 
+@bp.after_request
+def not_cached(response):
+    """Situations, results and referrals stay out of shared and browser caches."""
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 # --- words for matching's reasons -------------------------------------------------------------
 
 def labeler(vocab: vocabulary.Vocabulary, locale: str):
@@ -109,13 +116,10 @@ def reason_text(item, vocab: vocabulary.Vocabulary, locale: str) -> str:
 # --- demand counts for the city dashboard (issue 7) -------------------------------------------
 
 def record_demand(situation: matching.ClientSituation, form: situation_form.SituationForm) -> None:
-    """Anonymous counts of what counsellors ask for ("languages asked for in counsellors'
-    searches"). CALL SITE for issue 7's ``directory.models.activity.record_demand(kind, codes)``:
-    used as soon as that module exists; until then nothing is recorded."""
-    try:
-        from .models.activity import record_demand as record  # type: ignore[attr-defined]
-    except ImportError:
-        return
+    """Anonymous counts of what counsellors ask for (issue 7's dashboard: "languages asked for
+    in counsellors' searches"): per day and code, no user, no situation."""
+    from .models.activity import record_demand as record
+
     record("language", sorted({s.code for s in situation.languages}))
     record("target", sorted(situation.target_groups))
     record("challenge", sorted(situation.challenges))

@@ -26,6 +26,12 @@ bp = Blueprint("referrals", __name__)
 MAX_OPEN_PLACES = 9999
 
 
+@bp.after_request
+def not_cached(response):
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 def _own_items_query():
     return (
         select(ReferralOffer)

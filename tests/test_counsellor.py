@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import re
-import sys
 import types
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from directory import i18n, referral_sheet
 from directory.extensions import db
@@ -94,6 +93,7 @@ def test_the_form_ranks_offers_with_reasons(client, login_as, world):
     assert "Entwurf" not in html and "Mietkurs am Abend" not in titles(html)
     # nothing the counsellor typed is stored: no table holds it, and the page is not cached
     assert db.session.scalar(select(Referral.id)) is None
+    assert response.headers["Cache-Control"] == "private, no-store"
     assert card
 
 
@@ -139,15 +139,19 @@ def test_missing_csrf_token_is_rejected(client, login_as, world):
     assert client.post(MATCH, data=MOTHER).status_code == 400
 
 
-def test_demand_is_recorded_when_issue_7s_activity_module_exists(client, login_as, world, monkeypatch):
-    calls = []
-    fake = types.ModuleType("directory.models.activity")
-    fake.record_demand = lambda kind, codes: calls.append((kind, codes))
-    monkeypatch.setitem(sys.modules, "directory.models.activity", fake)
+def test_each_search_counts_anonymous_demand_for_the_dashboard(client, login_as, world):
+    from directory.models.activity import SearchDemand
+
     login_as("counsellor", organizations=[world.a])
     post_situation(client, MOTHER)
-    assert ("language", ["de", "fa"]) in calls
-    assert ("challenge", ["B4"]) in calls and ("district", ["baerenkaempen"]) in calls
+    post_situation(client, {"language-0": "fa", "challenge": ["B4"]})
+    counts = {(d.kind, d.code): d.count for d in db.session.scalars(select(SearchDemand))}
+    assert counts[("language", "fa")] == 2 and counts[("language", "de")] == 1
+    assert counts[("challenge", "B4")] == 2 and counts[("district", "baerenkaempen")] == 1
+    assert counts[("target", "women_girls")] == 1 and counts[("category", "housing")] == 1
+    # a form with errors counts nothing
+    post_situation(client, {"language-0": "xx"})
+    assert db.session.scalar(select(func.sum(SearchDemand.count))) == sum(counts.values())
 
 
 # --- referrals ------------------------------------------------------------------------------------
