@@ -31,7 +31,7 @@ PASSWORD = "ein-langes-passwort-fuer-tests"
 def counsellor(databases, backend):
     """A counsellor of the demo Caritas (Migrationsberatung), removed with its referrals after."""
     from directory.extensions import db
-    from directory.models import Organization, Referral, ReferralEvent, ReferralOffer, User
+    from directory.models import Organization, Referral, ReferralEvent, ReferralOffer, User, membership
 
     app = make_app(databases.url(backend, "demo"))
     with app.app_context():
@@ -48,6 +48,7 @@ def counsellor(databases, backend):
         db.session.execute(delete(ReferralEvent).where(ReferralEvent.item_id.in_(items)))
         db.session.execute(delete(ReferralOffer).where(ReferralOffer.referral_id.in_(referrals)))
         db.session.execute(delete(Referral).where(Referral.created_by_id == user_id))
+        db.session.execute(membership.delete().where(membership.c.user_id == user_id))
         db.session.execute(delete(User).where(User.id == user_id))
         db.session.commit()
         db.engine.dispose()
@@ -161,3 +162,20 @@ def test_counsellor_journey_from_situation_to_printed_sheet(live_server, page_fa
     assert not any("Leyla" in url or "Leyla" in data for url, data in sent)
     assert page.js_errors == []
     assert page.request_log.foreign() == []
+
+
+def test_counsellor_form_on_a_phone(live_server, page_factory, counsellor, backend):
+    page = page_factory(viewport={"width": 360, "height": 780}, locale="de-DE")
+    page.goto(live_server.url + "/anmelden")
+    page.fill("input[name=email]", EMAIL)
+    page.fill("input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.click("form button[type=submit] >> nth=-1")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.select_option("#s-language-0", "ar")
+    page.check("#s-challenge-B4")
+    with page.expect_navigation():
+        page.click(".situation button[type=submit]")
+    assert page.locator(".match-card").count() >= 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot(page, f"counsellor-results-phone-{backend}")
