@@ -110,6 +110,8 @@ def test_counsellor_journey_from_situation_to_printed_sheet(live_server, page_fa
     assert qr_url.startswith(live_server.url) and "/angebote/" in qr_url
     assert page.locator(f"#sheet-map-{offer_id}").count() == 1
 
+    if assert_no_serious_violations is not None:
+        assert_no_serious_violations(page, include="#main")
     # the first name is typed into the printout only
     page.fill("#client-first-name", "Leyla")
     screenshot(page, f"counsellor-sheet-{backend}")
