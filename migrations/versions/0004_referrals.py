@@ -12,6 +12,8 @@ Revises: 0003
 from alembic import op
 import sqlalchemy as sa
 
+from directory import fulltext
+
 revision = '0004'
 down_revision = '0003'
 branch_labels = None
@@ -93,3 +95,8 @@ def downgrade():
     with op.batch_alter_table('offer') as batch_op:
         batch_op.drop_column('open_places')
         batch_op.drop_column('childcare')
+    if op.get_bind().dialect.name == 'sqlite':
+        # dropping columns rebuilt the offer table on SQLite, and with it went the
+        # full-text triggers: create the index again
+        fulltext.uninstall(op.get_bind())
+        fulltext.install(op.get_bind())
