@@ -382,3 +382,19 @@ def test_provider_declines_with_no_capacity_and_marks_full(client, login_as, wor
     db.session.expire_all()
     assert item.status == "no_capacity" and item.reason == "full" and item.offer.open_places == 0
     assert [e.actor_role for e in item.events] == ["counsellor", "provider"]
+
+
+def test_referral_list_filters_by_status_and_rejects_unknown_ones(client, login_as, world):
+    login_as("counsellor", organizations=[world.a])
+    create_referral(client, [world.course])
+    code = db.session.scalar(select(Referral.code))
+    assert code in client.get("/beratung/vermittlungen").get_data(as_text=True)
+    assert code in client.get("/beratung/vermittlungen?status=sent").get_data(as_text=True)
+    assert code not in client.get("/beratung/vermittlungen?status=started").get_data(as_text=True)
+    response = client.get("/beratung/vermittlungen?status=bogus")
+    assert response.status_code == 400 and "Unbekannter Status: bogus" in response.get_data(as_text=True)
+    # an admin without an organisation sees the page but none of the referrals
+    login_as("admin")
+    page = client.get("/beratung/vermittlungen")
+    assert page.status_code == 200 and code not in page.get_data(as_text=True)
+    assert client.get(f"/beratung/vermittlungen/{code}").status_code == 404
