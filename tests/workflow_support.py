@@ -78,11 +78,18 @@ def link_in(body: str, path_part: str) -> str:
     raise AssertionError(f"no link with {path_part!r} in mail:\n{body}")
 
 
+_HASHES: dict[str, str] = {}
+
+
 def make_user(role: str, organizations=(), email: str | None = None, password: str = "ein-langes-passwort") -> User:
+    """A user (committed). The scrypt hash of each password is computed once per test run."""
     import uuid
 
     user = User(email=email or f"{role}-{uuid.uuid4().hex[:8]}@example.org", role=role, display_name=role.title())
-    user.set_password(password)
+    if password not in _HASHES:
+        user.set_password(password)
+        _HASHES[password] = user.password_hash
+    user.password_hash = _HASHES[password]
     user.organizations = list(organizations)
     db.session.add(user)
     db.session.commit()
