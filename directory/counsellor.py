@@ -32,7 +32,6 @@ from .models import (
     Organization,
     Referral,
     ReferralOffer,
-    ReferralStatus,
 )
 from .permissions import roles_required
 from .search import visible_clause
