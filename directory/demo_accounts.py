@@ -16,7 +16,7 @@ DEMO_ACCOUNTS = (
     # email, display name, role, demo organisation keys
     ("admin@wegweiser.example", "Demo-Admin", "admin", ()),
     ("moderation@wegweiser.example", "Demo-Moderation (Stadt Minden)", "moderator", ()),
-    ("beratung@wegweiser.example", "Demo-Beratung", "counsellor", ()),
+    ("beratung@wegweiser.example", "Demo-Beratung", "counsellor", ("caritas",)),  # refers as Migrationsberatung
     ("familienzentrum@wegweiser.example", "Demo-Anbieterin Familienzentrum", "provider", ("fz-baerenkaempen",)),
     ("sportverein@wegweiser.example", "Demo-Anbieter SV Weserufer", "provider", ("sv-weserufer",)),
 )
