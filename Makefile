@@ -9,9 +9,12 @@ PYBABEL := $(VENV)/bin/pybabel
 CATALOGUES := directory/translations
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(CATALOGUES)/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test install serve db seed bench chromium fonts clean translations translations-init
+.PHONY: run test install serve db seed bench chromium fonts optional-fonts clean translations translations-init
 
-run: install instance/secret_key db seed serve   ## install, migrate, load demo data, serve on :5000
+run: install instance/secret_key db seed optional-fonts serve   ## install, migrate, load demo data, serve on :5000
+
+optional-fonts:                                  # PDF referral sheets; the rest works without
+	@$(MAKE) -s fonts 2>/dev/null || echo "note: PDF referral sheets need Debian's fonts-dejavu-core (apt-get install fonts-dejavu-core)"
 
 test: install chromium fonts                      ## the whole suite (SQLite + PostgreSQL + browser)
 	$(PY) -m pytest -q
