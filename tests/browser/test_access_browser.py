@@ -77,7 +77,8 @@ def test_arabic_on_a_phone_reads_right_to_left(live_server, page_factory):
     first.locator(".offer-card__title a").click()
     page.wait_for_selector("h1")
     assert "مقهى اللغة" in page.locator("h1").inner_text()
-    assert page.locator(".translation-note").inner_text().startswith("ترجمة من الجهة المقدمة")
+    assert page.locator(".translation-note").first.inner_text().startswith("ترجمة من الجهة المقدمة")
+    assert page.locator(".offer-detail__main .translation-note--german").inner_text() == "النص بالألمانية فقط"
     # German text left untranslated is marked as German, left to right
     assert page.locator(".offer-detail__main [lang='de']").count() >= 1
     # weekdays and times in Arabic
