@@ -97,9 +97,12 @@ def decorate_markers(markers: list[dict], vocab, lang: str) -> None:
                 OfferTranslation.title != "",
             )
         ).all())
+    icons: dict[str | None, str] = {}  # one url_for per category, not per marker
     for marker in markers:
         code = marker.get("category_code")
         marker["title"] = titles.get(marker["offer_id"], marker["title"])
-        marker["icon"] = pictograms.url("category", code)
+        if code not in icons:
+            icons[code] = pictograms.url("category", code)
+        marker["icon"] = icons[code]
         term = vocab.categories.get(code)
         marker["category"] = term.label if term else ""

@@ -65,8 +65,10 @@ def search_page():
         return _search_url(search.toggled_args(args, param, value))
 
     result = search.run(query, vocab, toggle_url, current_app.config["MAP_MAX_MARKERS"])
+    # one url_for, then the id filled in: thousands of markers, same URL shape
+    offer_url = url_for("public.offer_detail", offer_id=987654321)
     for marker in result.markers:
-        marker["url"] = url_for("public.offer_detail", offer_id=marker["offer_id"])
+        marker["url"] = offer_url.replace("987654321", str(marker["offer_id"]))
     offer_texts.decorate_markers(result.markers, vocab, locale)  # translated titles, pictograms
     map_parts = maps.results_map(result.markers, districts_geojson(), map_config(),
                                  label=_("Karte der Ergebnisse"))
