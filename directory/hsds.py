@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from . import search
+from .api_data import OFFER_LOADS
 from .extensions import db
 from .models import (
     Category,
@@ -154,14 +154,7 @@ def _offers(today: dt.date) -> list[Offer]:
         select(Offer)
         .where(search.visible_clause(today))
         .order_by(Offer.id)
-        .options(
-            selectinload(Offer.organization),
-            selectinload(Offer.languages),
-            selectinload(Offer.target_groups),
-            selectinload(Offer.challenges),
-            selectinload(Offer.locations).selectinload(Location.district),
-            selectinload(Offer.schedules),
-        )
+        .options(*OFFER_LOADS)
     ))
 
 
