@@ -158,12 +158,18 @@ def organizations():
     except api_data.InvalidParameters as exc:
         return bad_request(exc.errors)
     total, orgs = api_data.organizations_page(page, per_page)
+    return _paged("api.organizations", [api_data.organization_json(o, _org_url) for o in orgs],
+                  total, page, per_page, ("page", "per_page"))
+
+
+def _paged(endpoint: str, data: list, total: int, page: int, per_page: int, kept: tuple[str, ...]):
+    """A list answer with its paging meta data and links (arguments in `kept` carried along)."""
     pages = max(1, math.ceil(total / per_page))
-    params = [(k, v) for k, v in request.args.items(multi=True) if k in ("page", "per_page")]
+    params = [(k, v) for k, v in request.args.items(multi=True) if k in kept]
     return _json({
-        "data": [api_data.organization_json(o, _org_url) for o in orgs],
+        "data": data,
         "meta": {"total": total, "page": page, "per_page": per_page, "pages": pages},
-        "links": _page_links("api.organizations", page, pages, params),
+        "links": _page_links(endpoint, page, pages, params),
     })
 
 
@@ -187,13 +193,8 @@ def locations():
     except api_data.InvalidParameters as exc:
         return bad_request(exc.errors)
     total, locs = api_data.locations_page(page, per_page, district)
-    pages = max(1, math.ceil(total / per_page))
-    params = [(k, v) for k, v in request.args.items(multi=True) if k in ("page", "per_page", "district")]
-    return _json({
-        "data": [api_data.location_json(loc) for loc in locs],
-        "meta": {"total": total, "page": page, "per_page": per_page, "pages": pages},
-        "links": _page_links("api.locations", page, pages, params),
-    })
+    return _paged("api.locations", [api_data.location_json(loc) for loc in locs],
+                  total, page, per_page, ("page", "per_page", "district"))
 
 
 @bp.get("/locations/<int(min=1, max=2147483647):location_id>")

@@ -31,6 +31,7 @@ from flask_babel import lazy_gettext as _l
 from . import matching
 from .geo import Geocoder, parse_point
 from .models import WEEKDAYS
+from .search import InvalidSearch
 from .vocabulary import Vocabulary
 
 LANGUAGE_ROWS = 5
@@ -57,10 +58,8 @@ PERIOD_LABELS = {
 }
 
 
-class InvalidSituation(ValueError):
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
+class InvalidSituation(InvalidSearch):
+    """Bad form values; ``errors`` maps field → translated message (as for a search)."""
 
 
 @dataclass
