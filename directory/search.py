@@ -292,6 +292,20 @@ SCALAR_PARAMS = ("q", "near", "sort", "page")
 
 # --- parsing -----------------------------------------------------------------------------
 
+def single_value(args, name: str, max_length: int, errors: dict[str, str], repeated_message) -> str:
+    """One stripped value of a MultiDict; a repeated or too long value records an error
+    under `name` (the translated `repeated_message` or a length message) and gives ""."""
+    raw = args.getlist(name)
+    if len(raw) > 1:
+        errors[name] = str(repeated_message)
+        return ""
+    value = (raw[0] if raw else "").strip()
+    if len(value) > max_length:
+        errors[name] = str(_l("Die Eingabe ist zu lang (höchstens %(n)d Zeichen).", n=max_length))
+        return ""
+    return value
+
+
 def parse(args, vocab: Vocabulary, geocoder: Geocoder | None, per_page: int = 20,
           today: dt.date | None = None) -> SearchQuery:
     """Validate request arguments (a MultiDict) into a SearchQuery, or raise InvalidSearch."""
@@ -299,15 +313,8 @@ def parse(args, vocab: Vocabulary, geocoder: Geocoder | None, per_page: int = 20
     query = SearchQuery(per_page=per_page, today=today or dt.date.today())
 
     def one(name: str) -> str:
-        raw = args.getlist(name)
-        if len(raw) > 1:
-            errors[name] = str(_l("Der Parameter „%(name)s“ darf nur einmal vorkommen.", name=name))
-            return ""
-        value = (raw[0] if raw else "").strip()
-        if len(value) > MAX_VALUE_LENGTH:
-            errors[name] = str(_l("Die Eingabe ist zu lang (höchstens %(n)d Zeichen).", n=MAX_VALUE_LENGTH))
-            return ""
-        return value
+        return single_value(args, name, MAX_VALUE_LENGTH, errors,
+                            _l("Der Parameter „%(name)s“ darf nur einmal vorkommen.", name=name))
 
     query.q = one("q")
     query.words = fulltext.terms(query.q)

@@ -31,7 +31,7 @@ from flask_babel import lazy_gettext as _l
 from . import matching
 from .geo import Geocoder, parse_point
 from .models import WEEKDAYS
-from .search import InvalidSearch
+from .search import InvalidSearch, single_value
 from .vocabulary import Vocabulary
 
 LANGUAGE_ROWS = 5
@@ -108,15 +108,8 @@ def parse(data, vocab: Vocabulary, geocoder: Geocoder | None) -> tuple[matching.
     form = SituationForm()
 
     def one(name: str) -> str:
-        raw = data.getlist(name)
-        if len(raw) > 1:
-            errors[name] = str(_l("Das Feld „%(name)s“ darf nur einmal vorkommen.", name=name))
-            return ""
-        value = (raw[0] if raw else "").strip()
-        if len(value) > MAX_LENGTH:
-            errors[name] = str(_l("Die Eingabe ist zu lang (höchstens %(n)d Zeichen).", n=MAX_LENGTH))
-            return ""
-        return value
+        return single_value(data, name, MAX_LENGTH, errors,
+                            _l("Das Feld „%(name)s“ darf nur einmal vorkommen.", name=name))
 
     def many(name: str, allowed, message) -> list[str]:
         raw = [v.strip() for v in data.getlist(name) if v.strip()]
