@@ -181,7 +181,7 @@ def random_point_in(rng: random.Random, geometry: dict | None, center: tuple[flo
                     tries: int = 200) -> tuple[float, float]:
     """A uniform random (lat, lon) inside the geometry (rejection sampling in its bounding box);
     near the centre if there is no geometry or sampling keeps failing."""
-    from directory.geo import point_in_geometry
+    from directory.core.geo import point_in_geometry
 
     if geometry:
         coords = [p for poly in _rings(geometry) for p in poly[0]]
@@ -226,7 +226,8 @@ def build_schema(url: str):
     """A Flask app on ``url`` with the migrated schema and the reference data loaded."""
     from flask_migrate import upgrade
 
-    from directory import create_app, seeding
+    from directory import create_app
+    from directory.seeding import loader as seeding
     from directory.extensions import db
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True})

@@ -260,7 +260,8 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def run_scenarios(db_info: BenchDb, args) -> list[ScenarioResult]:
-    from directory import create_app, search
+    from directory import create_app
+    from directory.search import engine as search
     from directory.extensions import db
     from directory.models import District, Language, Offer, TargetGroup
 

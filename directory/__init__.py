@@ -5,10 +5,24 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import config as settings
-from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from directory import cli, config as settings
+from directory.accounts import auth, permissions, views as accounts
+from directory.config import ROOT
+from directory.core import errors, i18n
+from directory.counselling import views as counselling
+from directory.dashboard import views as dashboard
+from directory.extensions import babel, csrf, db, limiter, login_manager, migrate
+from directory.moderation import views as moderation
+from directory.offers import texts as offer_texts
+from directory.opendata import api, views as opendata, widget
+from directory.providers import translations as provider_translations, views as providers
+from directory.referrals import views as referrals
+from directory.search import views as search
 
-ROOT = Path(__file__).resolve().parent.parent
+BLUEPRINTS = (
+    search.bp, auth.bp, accounts.bp, providers.bp, provider_translations.bp, moderation.bp,
+    counselling.bp, referrals.bp, api.bp, opendata.bp, widget.bp, dashboard.bp,
+)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -29,35 +43,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    permissions.init_app(app)
     limiter.init_app(app)
-
-    from . import i18n
-
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
+    offer_texts.init_app(app)
 
-    from . import auth, errors, permissions, public  # noqa: F401  (permissions: user loader)
-    from .cli import register as register_cli
-
-    app.register_blueprint(public.bp)
-    app.register_blueprint(auth.bp)
-    from . import api, opendata, widget  # issue 7: read API, open data, widget
-    app.register_blueprint(api.bp)
-    app.register_blueprint(opendata.bp)
-    app.register_blueprint(widget.bp)
-    from . import dashboard_views  # issue 7: city dashboard (moderators)
-    app.register_blueprint(dashboard_views.bp)
-    from . import account, moderation, provider, workflow_cli  # issue 4: providers, moderation
-    app.register_blueprint(provider.bp)
-    app.register_blueprint(moderation.bp)
-    app.register_blueprint(account.bp)
-    workflow_cli.register(app)
-    from . import counsellor, referral_views, retention  # issue 5: matching, referrals
-    app.register_blueprint(counsellor.bp)
-    app.register_blueprint(referral_views.bp)
-    retention.register(app)
-    from . import provider_translations  # issue 6: providers translate their offers
-    app.register_blueprint(provider_translations.bp)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
     errors.register(app)
-    register_cli(app)
+    cli.register(app)
     return app

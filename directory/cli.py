@@ -1,15 +1,25 @@
-"""Command-line interface: `flask seed`, `flask districts-import`, `flask reindex`."""
+"""Every command-line command (`flask --app wsgi <command>`), registered in one place."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import datetime as dt
+
 import click
 from flask import Flask
+from sqlalchemy import func, select
 from tqdm import tqdm
 
-from . import fulltext, seeding
-from .extensions import db
+from directory.search import fulltext
+from directory.seeding import loader as seeding
+from directory.core.geo import app_geocoder
+from directory.core.mail import outbox
+from directory.extensions import db
+from directory.models import Organization, User
+from directory.offers import freshness, importer
+from directory.referrals import retention
+from directory.seeding import demo_accounts
 
 
 def register(app: Flask) -> None:
@@ -31,8 +41,6 @@ def register(app: Flask) -> None:
                 f"Demo data: {counts['organizations']} organisations, "
                 f"{counts['locations']} locations, {counts['offers']} offers."
             )
-            from . import demo_accounts  # issue 4: demo logins (README "Trying it out")
-
             n = demo_accounts.load()
             db.session.commit()
             click.echo(f"Demo accounts: {n} created (password {demo_accounts.DEMO_PASSWORD!r}, local demo only).")
@@ -60,3 +68,103 @@ def register(app: Flask) -> None:
             fulltext.uninstall(conn)
             fulltext.install(conn)
         click.echo("Full-text index rebuilt.")
+
+    @app.cli.command("import-offers")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--dry-run", is_flag=True, help="Check every row and report, but write nothing.")
+    def import_offers(file: Path, dry_run: bool) -> None:
+        """Import offers from a CSV/XLSX file (layout: README, docs/import-template.csv)."""
+        try:
+            report = importer.import_file(file.read_bytes(), file.name, app_geocoder())
+        except importer.ImportFileError as exc:
+            db.session.rollback()
+            raise click.ClickException(f"{file}: {exc}") from None
+        if dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()
+        for note in report.notes:
+            click.echo(f"Note: {note}")
+        for row in report.rows:
+            line = f"row {row.row:>4}  {row.status:<9}  {row.external_id or '-'}"
+            if row.title:
+                line += f"  {row.title}"
+            click.echo(line)
+            for message in row.messages:
+                click.echo(f"            - {message}")
+        c = report.counts
+        click.echo(f"{c['created']} created, {c['updated']} updated, {c['unchanged']} unchanged, "
+                   f"{c['rejected']} rejected{' (dry run: nothing written)' if dry_run else ''}.")
+
+    @app.cli.command("confirm-reminders")
+    @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                  help="Pretend today is this date (for trying the periods out).")
+    def confirm_reminders(today) -> None:
+        """Send reminders to confirm offers; notify and list offers hidden as stale. Idempotent."""
+        day = today.date() if today else dt.date.today()
+        report = freshness.run(today=day, now=today if today else None)
+        db.session.commit()
+        click.echo(f"{report.reminded_offers} offers reminded, {report.hidden_offers} newly hidden "
+                   f"(not confirmed for {app.config['STALE_HIDE_AFTER_DAYS']} days), {report.mails} mails.")
+        if report.without_recipient:
+            click.echo("No address to remind for offers: " + ", ".join(map(str, report.without_recipient)))
+
+    @app.cli.command("outbox")
+    @click.option("--limit", default=10, show_default=True)
+    @click.option("--to", "recipient", default=None, help="Only mails to this address.")
+    def show_outbox(limit: int, recipient: str | None) -> None:
+        """Print the newest mails of the outbox (MAIL_BACKEND=outbox, or undelivered SMTP mail)."""
+        messages = outbox(limit=limit, recipient=recipient)
+        if not messages:
+            click.echo("The outbox is empty.")
+        for m in reversed(messages):
+            click.echo(f"--- #{m.id} {m.created_at:%Y-%m-%d %H:%M} UTC  to {m.recipient}  [{m.kind}]"
+                       + (f"  NOT DELIVERED: {m.error}" if m.error else ""))
+            click.echo(f"Subject: {m.subject}\n\n{m.body}")
+
+    @app.cli.command("create-user")
+    @click.argument("email")
+    @click.option("--role", type=click.Choice(["provider", "moderator", "counsellor", "admin"]), default="moderator",
+                  show_default=True)
+    @click.option("--name", default="", help="Display name.")
+    @click.option("--organization", "organization_id", type=int, default=None,
+                  help="Id of the organisation a provider belongs to.")
+    @click.password_option(help="Asked for when not given.")
+    def create_user(email: str, role: str, name: str, organization_id: int | None, password: str) -> None:
+        """Create a user (e.g. the first admin), or set a new password and role for an existing one."""
+        if len(password) < 10:
+            raise click.ClickException("The password needs at least 10 characters.")
+        user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+        created = user is None
+        if user is None:
+            user = User(email=email.strip())
+            db.session.add(user)
+        user.role, user.display_name, user.active = role, name or user.display_name or "", True
+        user.set_password(password)
+        if organization_id is not None:
+            org = db.session.get(Organization, organization_id)
+            if org is None:
+                raise click.ClickException(f"No organisation with id {organization_id}.")
+            if org not in user.organizations:
+                user.organizations.append(org)
+        db.session.commit()
+        click.echo(f"{'Created' if created else 'Updated'} {role} {user.email}.")
+
+    @app.cli.command("referrals-retention")
+    @click.option("--days", type=click.IntRange(min=1), default=None,
+                  help="Override REFERRAL_RETENTION_DAYS for this run.")
+    @click.option("--delete", "delete_all", is_flag=True,
+                  help="Delete old referrals completely (they then disappear from the statistics too).")
+    @click.option("--dry-run", is_flag=True, help="Only count what would change.")
+    def referrals_retention(days: int | None, delete_all: bool, dry_run: bool) -> None:
+        """Anonymise (or delete) referrals older than the retention period. Idempotent."""
+        days = days or app.config["REFERRAL_RETENTION_DAYS"]
+        report = retention.apply_retention(days, delete_all=delete_all, dry_run=dry_run)
+        if dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()
+        what = "deleted" if delete_all else "anonymised"
+        n = report.deleted if delete_all else report.anonymised
+        prefix = "would be " if dry_run else ""
+        click.echo(f"{n} referrals older than {days} days (before {report.cutoff:%Y-%m-%d}) {prefix}{what}.")

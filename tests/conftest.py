@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, delete, text
 
-from directory import create_app, seeding
+from directory import create_app
+from directory.seeding import loader as seeding
 from directory.extensions import db
 from directory.models import (
     User,

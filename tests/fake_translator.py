@@ -1,5 +1,5 @@
 """A stand-in machine translator for tests (MACHINE_TRANSLATION=tests.fake_translator:make)."""
-from directory.machine_translation import TranslationUnavailable
+from directory.offers.machine_translation import TranslationUnavailable
 
 
 class Fake:

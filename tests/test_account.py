@@ -11,7 +11,7 @@ from itsdangerous.timed import TimestampSigner
 from sqlalchemy import func, select
 
 from directory.extensions import db
-from directory.models import Invitation, Organization, User
+from directory.models import Invitation, User
 from tests.conftest import csrf_token
 from tests.factories import make_offer, make_org
 from tests.workflow_support import link_in, mails, make_user
@@ -153,7 +153,7 @@ def test_password_reset_by_signed_expiring_one_time_link(client):
 
 
 def test_password_reset_link_expires(client):
-    from directory import tokens
+    from directory.core import tokens
 
     user = make_user("provider", email="rita@example.org")
     with old_tokens():
@@ -164,7 +164,7 @@ def test_password_reset_link_expires(client):
 
 
 def test_confirm_link_needs_a_click_not_just_a_visit(client):
-    from directory import freshness
+    from directory.offers import freshness
 
     offer = make_offer(last_confirmed=dt.date.today() - dt.timedelta(days=200))
     db.session.commit()
@@ -180,7 +180,7 @@ def test_confirm_link_needs_a_click_not_just_a_visit(client):
 
 
 def test_confirm_link_expires(client):
-    from directory import freshness
+    from directory.offers import freshness
 
     offer = make_offer()
     db.session.commit()

@@ -5,13 +5,12 @@ import datetime as dt
 import re
 
 import pytest
-from flask import url_for
 from sqlalchemy import func, select
 
-from directory import openapi
+from directory.opendata import openapi
 from directory.extensions import db
 from directory.models import Offer
-from directory.search import visible_clause
+from directory.search.engine import visible_clause
 from tests.factories import make_offer, make_org
 
 
@@ -202,7 +201,7 @@ def test_openapi_document_describes_exactly_the_api_routes(demo_app, demo_client
               if r.rule.startswith("/api/v1/") and r.rule not in ("/api/v1/", "/api/v1/openapi.json")}
     assert routes == documented
     # every facet of the search page is a documented parameter of /offers
-    from directory.search import FACETS
+    from directory.search.engine import FACETS
     names = {p["name"] for p in doc["paths"]["/offers"]["get"]["parameters"]}
     assert {f.param for f in FACETS} | {"q", "near", "sort", "page", "per_page"} <= names
 
@@ -216,6 +215,6 @@ def test_api_reference_page_is_rendered_from_the_document(demo_client):
 
 
 def test_openapi_builds_without_request(demo_app):
-    from directory import vocabulary
+    from directory.offers import vocabulary
     doc = openapi.build(vocabulary.load("de"))
     assert doc["paths"]["/offers"]["get"]["operationId"] == "listOffers"

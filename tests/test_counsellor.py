@@ -7,7 +7,8 @@ import types
 import pytest
 from sqlalchemy import func, select
 
-from directory import i18n, referral_sheet
+from directory.core import i18n
+from directory.referrals import sheet as referral_sheet
 from directory.extensions import db
 from directory.models import OfferTranslation, Referral, ReferralOffer
 from tests.conftest import csrf_token

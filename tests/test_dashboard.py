@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from directory import dashboard
+from directory.dashboard import figures as dashboard
 from directory.extensions import db
 from directory.models import Location, Offer, SearchDemand, record_demand
 from tests.factories import make_offer, make_org

@@ -1,12 +1,12 @@
 """The seed data: taxonomy, districts, demo offers; `flask seed` is idempotent."""
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
 import pytest
 from sqlalchemy import func, select
 
-from directory import seeding
+from directory.seeding import loader as seeding
 from directory.extensions import db
 from directory.models import (
     Challenge,

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import rrulestr
 from icalendar import Calendar
 
-from directory import formats
+from directory.opendata import formats
 from directory.extensions import db
 from tests.factories import make_location, make_offer, make_org, slot
 

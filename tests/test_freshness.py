@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from directory import freshness
+from directory.offers import freshness
 from directory.extensions import db
 from directory.models import ChangeRecord, ConfirmReminder
 from tests.conftest import csrf_token

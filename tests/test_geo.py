@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from directory import geo
+from directory.core import geo
 
 
 def district_features():

@@ -19,7 +19,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from directory import hsds
+from directory.opendata import hsds
 from directory.extensions import db
 from directory.models import Challenge, FieldOfAction, Offer
 from tests.factories import make_offer, make_org, slot

@@ -8,7 +8,9 @@ import pytest
 from babel.messages.pofile import read_po
 from flask import render_template_string
 
-from directory import babel_seeds, i18n, vocabulary
+from directory.seeding import babel_extract as babel_seeds
+from directory.core import i18n
+from directory.offers import vocabulary
 
 CATALOGUES = Path(i18n.TRANSLATIONS)
 LANGUAGES = [code for code in i18n.INTERFACE_LANGUAGES if code != "de"]
@@ -152,7 +154,7 @@ def test_interface_strings_are_translated(client):
 
 def test_plural_forms_follow_the_language(client):
     # Arabic has six plural forms; the results heading uses ngettext
-    from directory.i18n import translations_for
+    from directory.core.i18n import translations_for
 
     ar = translations_for("ar")
     assert ar.ungettext("%(num)d Angebot", "%(num)d Angebote", 2) == "عرضان"

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from directory import importer
+from directory.offers import importer
 from directory.extensions import db
-from directory.geo import app_geocoder
+from directory.core.geo import app_geocoder
 from directory.models import ChangeRecord, ImportRun, Location, Offer, Organization
 from tests.conftest import csrf_token
 from tests.factories import make_offer, make_org

@@ -1,7 +1,7 @@
 """The machine-translation hook: off by default, pluggable, never required."""
 import pytest
 
-from directory import machine_translation as mt
+from directory.offers import machine_translation as mt
 from tests.conftest import make_app
 
 

@@ -9,7 +9,7 @@ import folium
 import pytest
 from folium.plugins import MarkerCluster
 
-from directory.maps import (
+from directory.core.maps import (
     DEFAULT_CENTER,
     VENDOR_ASSETS,
     MapConfig,

@@ -5,8 +5,8 @@ import datetime as dt
 
 import pytest
 
-from directory import matching as m
-from directory.matching import (
+from directory.counselling import matching as m
+from directory.counselling.matching import (
     Candidate,
     ClientSituation,
     LanguageSkill,

@@ -6,9 +6,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import event, select
 
-from directory import matching, matching_data, vocabulary
+from directory.counselling import matching
+from directory.counselling import candidates as matching_data
+from directory.offers import vocabulary
 from directory.extensions import db
-from directory.matching import ClientSituation, LanguageSkill, TimeWindow
+from directory.counselling.matching import ClientSituation, LanguageSkill, TimeWindow
 from directory.models import WEEKDAYS, Offer
 
 # the demo data's dates lie in 2026/27; a fixed day keeps the cases stable

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from directory import offer_editing as editing
+from directory.offers import editing
 from directory.extensions import db
 from directory.models import Offer, OfferRevision, Organization
 from tests.conftest import csrf_token

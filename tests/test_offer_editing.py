@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from directory import offer_editing as editing
+from directory.offers import editing
 from directory.extensions import db
 from directory.models import ChangeRecord, Offer, OfferRevision, OutboxMessage
-from directory.search import visible_clause
+from directory.search.engine import visible_clause
 from tests.factories import make_location, make_offer, make_org
 from tests.workflow_support import make_user
 
@@ -231,7 +231,7 @@ def test_preview_is_not_an_orm_object_and_writes_nothing(app):
     org = make_org()
     loc = make_location(organization=org)
     db.session.commit()
-    from directory import vocabulary
+    from directory.offers import vocabulary
 
     p = editing.preview(data(locations=[loc.id], schedules=[{"weekday": 1, "opens_at": "09:00", "closes_at": "10:00"}]),
                         org, vocabulary.load("de"), "de")

@@ -9,10 +9,12 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from directory import offer_texts, pictograms, seeding
+from directory.offers import texts as offer_texts
+from directory.core import pictograms
+from directory.seeding import loader as seeding
 from directory.extensions import db
 from directory.models import Offer, OfferTranslation
-from directory.seeding_translations import load_demo_translations
+from directory.seeding.translations import load_demo_translations
 from tests.factories import make_offer
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"

@@ -3,7 +3,9 @@ import datetime as dt
 
 import pytest
 
-from directory import config, fulltext, schedule_text
+from directory import config
+from directory.search import fulltext
+from directory.offers import schedules as schedule_text
 from directory.models import Schedule
 
 

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from directory import widget
+from directory.opendata import widget
 from directory.extensions import db
 from tests.factories import make_offer, make_org
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from directory import demo_accounts
+from directory.seeding import demo_accounts
 from directory.extensions import db
-from directory.mail import send_mail
+from directory.core.mail import send_mail
 from directory.models import User
 from tests.factories import make_org
 

@@ -12,7 +12,7 @@ from typing import Iterable
 from sqlalchemy import Date, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from directory.extensions import db
 
 __all__ = ["SearchDemand", "record_demand", "DEMAND_KINDS"]
 

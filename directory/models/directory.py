@@ -34,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from ..extensions import db
+from directory.extensions import db
 
 
 __all__ = [

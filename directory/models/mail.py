@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import DateTime, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from directory.extensions import db
 from .directory import utcnow
 
 __all__ = ["OutboxMessage"]

@@ -16,7 +16,7 @@ import enum
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from directory.extensions import db
 from .accounts import User
 from .directory import Location, Offer, Organization, utcnow
 

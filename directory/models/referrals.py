@@ -22,7 +22,7 @@ import secrets
 from sqlalchemy import DateTime, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from directory.extensions import db
 from .accounts import User
 from .directory import Offer, Organization, utcnow
 

@@ -18,7 +18,7 @@ import enum
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, Session, backref, mapped_column, relationship
 
-from ..extensions import db
+from directory.extensions import db
 from .directory import Offer, utcnow
 
 __all__ = ["OfferTranslation", "TranslationSource", "TRANSLATED_FIELDS"]

@@ -8,7 +8,7 @@ Create Date: 2026-11-28 15:21:01.675170
 from alembic import op
 import sqlalchemy as sa
 
-from directory import fulltext
+from directory.search import fulltext
 
 
 # revision identifiers, used by Alembic.

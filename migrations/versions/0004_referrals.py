@@ -12,7 +12,7 @@ Revises: 0003
 from alembic import op
 import sqlalchemy as sa
 
-from directory import fulltext
+from directory.search import fulltext
 
 revision = '0004'
 down_revision = '0003'

@@ -12,7 +12,7 @@ import re
 import pytest
 from sqlalchemy import delete, select
 
-from directory import referral_sheet
+from directory.referrals import sheet as referral_sheet
 from tests.browser.conftest import ARTIFACTS, screenshot
 from tests.conftest import make_app
 

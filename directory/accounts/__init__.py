@@ -1,0 +1,1 @@
+"""Accounts: sign-in, sign-up, invitations, password reset and permissions."""

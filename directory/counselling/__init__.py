@@ -1,0 +1,1 @@
+"""Counselling: the client's situation, candidate offers and their ranking with reasons."""

@@ -1,0 +1,208 @@
+"""The counsellor's situation form: request form data → validated :class:`ClientSituation`.
+
+One parser with one translated message per bad value, in the style of :func:`search.parse`.
+The form asks for nothing identifying: a district, a postcode or a point (never an address),
+languages with levels, target groups, needs, free times, distance, cost, childcare, wheelchair.
+
+Parameter names (POST form fields; every one optional):
+
+========================  ===================================================================
+``district``              district code (its centre is the client's point)
+``postcode``              five-digit postcode (geocoded offline: centre of the postcode)
+``point``                 ``lat,lon`` (overrides postcode and district)
+``max_km``                one of :data:`RADIUS_CHOICES`
+``language-N``/``level-N``  N = 0…4: language code and level (A1…C2, native)
+``target``                target group codes (several)
+``challenge``             workshop challenge codes (several)
+``category``              offer category codes (several)
+``time``                  ``mon:morning`` … ``sun:evening``, or ``weekdays:morning``,
+                          ``weekend:afternoon``, ``daily:evening`` (several)
+``free``, ``childcare``, ``wheelchair``  ``1`` when ticked
+========================  ===================================================================
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+
+from directory.counselling import matching
+from directory.core.geo import Geocoder, parse_point
+from directory.models import WEEKDAYS
+from directory.search.engine import InvalidSearch, single_value
+from directory.offers.vocabulary import Vocabulary
+
+LANGUAGE_ROWS = 5
+RADIUS_CHOICES = ("1", "2", "5", "10", "25")
+DAY_GROUPS = {"weekdays": range(0, 5), "weekend": range(5, 7), "daily": range(0, 7)}
+#: target groups that describe professionals, not clients: not offered on the form
+NOT_CLIENT_GROUPS = frozenset({"employers", "associations", "all"})
+MAX_VALUES = 60
+MAX_LENGTH = 60
+
+LEVEL_LABELS = {
+    "native": _l("Muttersprache"),
+    "C2": _l("C2 – nahezu muttersprachlich"),
+    "C1": _l("C1 – fließend"),
+    "B2": _l("B2 – gut"),
+    "B1": _l("B1 – im Alltag sicher"),
+    "A2": _l("A2 – Grundkenntnisse"),
+    "A1": _l("A1 – Anfänger"),
+}
+PERIOD_LABELS = {
+    "morning": _l("vormittags"),
+    "afternoon": _l("nachmittags"),
+    "evening": _l("abends"),
+}
+
+
+class InvalidSituation(InvalidSearch):
+    """Bad form values; ``errors`` maps field → translated message (as for a search)."""
+
+
+@dataclass
+class SituationForm:
+    """The submitted values, to show the form again exactly as it was filled in."""
+
+    district: str = ""
+    postcode: str = ""
+    point: str = ""
+    max_km: str = ""
+    languages: list[tuple[str, str]] = field(default_factory=list)
+    targets: list[str] = field(default_factory=list)
+    challenges: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    times: list[str] = field(default_factory=list)
+    free: bool = False
+    childcare: bool = False
+    wheelchair: bool = False
+    origin_label: str = ""
+
+    def language_rows(self) -> list[tuple[str, str]]:
+        rows = list(self.languages)
+        return rows + [("", "native")] * (LANGUAGE_ROWS - len(rows))
+
+    def has_time(self, day: str, period: str) -> bool:
+        return f"{day}:{period}" in self.times
+
+
+def client_target_groups(vocab: Vocabulary) -> dict[str, str]:
+    return {code: t.label for code, t in vocab.target_groups.items() if code not in NOT_CLIENT_GROUPS}
+
+
+def _windows(tokens: list[str]) -> tuple[matching.TimeWindow, ...]:
+    windows = set()
+    for token in tokens:
+        day, period = token.split(":")
+        days = DAY_GROUPS.get(day) or [WEEKDAYS.index(day)]
+        for d in days:
+            windows.add((d, period))
+    return tuple(matching.TimeWindow.period(d, p) for d, p in sorted(windows))
+
+
+def parse(data, vocab: Vocabulary, geocoder: Geocoder | None) -> tuple[matching.ClientSituation, SituationForm]:
+    """Validate the form (a MultiDict) or raise InvalidSituation with a message per field."""
+    errors: dict[str, str] = {}
+    form = SituationForm()
+
+    def one(name: str) -> str:
+        return single_value(data, name, MAX_LENGTH, errors,
+                            _l("Das Feld „%(name)s“ darf nur einmal vorkommen.", name=name))
+
+    def many(name: str, allowed, message) -> list[str]:
+        raw = [v.strip() for v in data.getlist(name) if v.strip()]
+        if len(raw) > MAX_VALUES or any(len(v) > MAX_LENGTH for v in raw):
+            errors[name] = str(_l("Zu viele oder zu lange Werte."))
+            return []
+        unknown = [v for v in raw if v not in allowed]
+        if unknown:
+            errors[name] = str(message % {"value": unknown[0]})
+            return []
+        return list(dict.fromkeys(raw))
+
+    # where the client lives: a district, a postcode or a point – never an address
+    form.district = one("district")
+    form.postcode = one("postcode")
+    form.point = one("point")
+    origin = None
+    if form.district and form.district not in vocab.districts:
+        errors["district"] = str(_l("Unbekannter Stadtteil: %(value)s", value=form.district))
+    elif form.district:
+        term = vocab.districts[form.district]
+        origin = matching.Point(term.extra["lat"], term.extra["lon"], term.label)
+    if form.postcode:
+        if not re.fullmatch(r"\d{5}", form.postcode):
+            errors["postcode"] = str(_l("Bitte eine Postleitzahl mit fünf Ziffern angeben."))
+        else:
+            hit = geocoder.geocode(form.postcode) if geocoder else None
+            if hit is None:
+                errors["postcode"] = str(_l("Die Postleitzahl %(value)s ist nicht bekannt.", value=form.postcode))
+            else:
+                origin = matching.Point(hit.lat, hit.lon, form.postcode)
+    if form.point:
+        try:
+            point = parse_point(form.point)
+        except ValueError:
+            point = None
+        if point is None:
+            errors["point"] = str(_l("Die Koordinaten sind ungültig. Beispiel: 52.29,8.91"))
+        else:
+            origin = matching.Point(point.lat, point.lon, point.label)
+    form.origin_label = origin.label if origin else ""
+
+    form.max_km = one("max_km")
+    max_km = None
+    if form.max_km:
+        if form.max_km not in RADIUS_CHOICES:
+            errors["max_km"] = str(_l("Ungültige Entfernung: %(value)s", value=form.max_km))
+        elif origin is None and not ({"district", "postcode", "point"} & errors.keys()):
+            errors["max_km"] = str(_l("Für die Entfernung bitte Stadtteil, Postleitzahl oder Ort angeben."))
+        else:
+            max_km = float(form.max_km)
+
+    skills = []
+    for i in range(LANGUAGE_ROWS):
+        code, level = one(f"language-{i}"), one(f"level-{i}") or "native"
+        if not code:
+            continue
+        if code not in vocab.languages:
+            errors[f"language-{i}"] = str(_l("Unbekannte Sprache: %(value)s", value=code))
+        elif level not in matching.LEVELS:
+            errors[f"level-{i}"] = str(_l("Unbekanntes Sprachniveau: %(value)s", value=level))
+        else:
+            skills.append(matching.LanguageSkill(code, level))
+            form.languages.append((code, level))
+
+    form.targets = many("target", client_target_groups(vocab), _l("Unbekannte Zielgruppe: %(value)s"))
+    form.challenges = many("challenge", vocab.challenges, _l("Unbekannte Herausforderung: %(value)s"))
+    form.categories = many("category", vocab.categories, _l("Unbekannte Angebotsart: %(value)s"))
+    time_tokens = {f"{d}:{p}" for d in (*WEEKDAYS, *DAY_GROUPS) for p in matching.PERIODS}
+    form.times = many("time", time_tokens, _l("Unbekannte Zeitangabe: %(value)s"))
+
+    for name in ("free", "childcare", "wheelchair"):
+        value = one(name)
+        if value not in ("", "1", "on"):
+            errors[name] = str(_l("Ungültiger Wert: %(value)s", value=value))
+        setattr(form, name, value in ("1", "on"))
+
+    if errors:
+        raise InvalidSituation(errors)
+    situation = matching.ClientSituation(
+        origin=origin,
+        max_km=max_km if max_km is None or math.isfinite(max_km) else None,
+        languages=tuple(skills),
+        target_groups=frozenset(form.targets),
+        challenges=frozenset(form.challenges),
+        categories=frozenset(form.categories),
+        free_times=_windows(form.times),
+        must_be_free=form.free,
+        childcare=form.childcare,
+        wheelchair=form.wheelchair,
+    )
+    return situation, form
+
+
+def empty_form() -> SituationForm:
+    return SituationForm()

@@ -1,0 +1,1 @@
+"""The city dashboard: coverage figures, charts and the moderators' views."""

@@ -1,0 +1,1 @@
+"""Moderation: the queue, review, history, stale offers and the import upload."""

@@ -1,0 +1,398 @@
+"""The JSON API's data: validated parameters, serialised offers and vocabularies, HTTP caching.
+
+The API reuses the search page's parser (:func:`directory.search.parse`) and facet counting, so
+filters, error messages and counts are the same on the page and in the API. Everything here
+reads only what the public may see: published, unexpired offers, their providers and places.
+No account data, no personal data beyond the providers' own public contact fields.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any, Callable
+
+from flask import Response, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import selectinload
+
+from directory.search import engine as search
+from directory.extensions import db
+from directory.models import (
+    WEEKDAYS,
+    District,
+    Location,
+    Offer,
+    Organization,
+    Schedule,
+    offer_location,
+)
+from directory.offers.vocabulary import Vocabulary
+
+DEFAULT_PER_PAGE = 20
+MAX_PER_PAGE = 100
+CACHE_SECONDS = 300
+
+
+class InvalidParameters(ValueError):
+    """Bad API parameters; ``errors`` maps parameter → translated message (like InvalidSearch)."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+# --- parameters --------------------------------------------------------------------------
+
+FREE_TEXT = ("q", "near")
+
+
+def check_raw(args) -> dict[str, str]:
+    """Checks on raw values before the search parser strips them: not longer than the search
+    page accepts, and – except for free text – not empty (a form may send ``q=``, but an API
+    caller who sends ``district=`` has made a mistake worth reporting)."""
+    errors = {}
+    for key, value in args.items(multi=True):
+        if len(value) > search.MAX_VALUE_LENGTH:
+            errors[key[:40]] = str(_l("Die Eingabe ist zu lang (höchstens %(n)d Zeichen).", n=search.MAX_VALUE_LENGTH))
+        elif key not in FREE_TEXT and not value.strip():
+            errors[key[:40]] = str(_l("Der Parameter „%(name)s“ ist leer.", name=key[:40]))
+    return errors
+
+
+def integer_param(args, name: str, default: int, low: int, high: int, errors: dict[str, str]) -> int:
+    raw = args.getlist(name)
+    if not raw:
+        return default
+    value = raw[0].strip()
+    if len(raw) > 1:
+        errors[name] = str(_l("Der Parameter „%(name)s“ darf nur einmal vorkommen.", name=name))
+    elif not value.isascii() or not value.isdigit() or not (low <= int(value) <= high):
+        errors[name] = str(_l("„%(name)s“ muss eine ganze Zahl zwischen %(low)d und %(high)d sein.",
+                              name=name, low=low, high=high))
+    else:
+        return int(value)
+    return default
+
+
+def parse_search(args, vocab: Vocabulary, geocoder, today: dt.date | None = None) -> search.SearchQuery:
+    """The search page's parser plus ``per_page``; all errors at once."""
+    errors = check_raw(args)
+    per_page = integer_param(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE, errors)
+    query = None
+    try:
+        query = search.parse(args, vocab, geocoder, per_page=per_page, today=today)
+    except search.InvalidSearch as exc:
+        errors = {**exc.errors, **errors}
+    if errors:
+        raise InvalidParameters(errors)
+    return query
+
+
+def page_params(args) -> tuple[int, int]:
+    """page/per_page for the simple lists (organisations, locations)."""
+    errors = check_raw(args)
+    page = integer_param(args, "page", 1, 1, search.MAX_PAGE, errors)
+    per_page = integer_param(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE, errors)
+    if errors:
+        raise InvalidParameters(errors)
+    return page, per_page
+
+
+# --- serialisation -----------------------------------------------------------------------
+
+def iso(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.replace(microsecond=0).isoformat() + "Z"
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
+    return value.isoformat()
+
+
+def term(code: str, terms: dict) -> dict:
+    t = terms.get(code)
+    return {"code": code, "label": t.label if t else code}
+
+
+def schedule_json(s: Schedule) -> dict:
+    return {
+        "id": s.id,
+        "kind": "once" if s.date is not None else "weekly",
+        "weekday": WEEKDAYS[s.weekday],
+        "date": iso(s.date),
+        "opens_at": iso(s.opens_at),
+        "closes_at": iso(s.closes_at),
+        "valid_from": iso(s.valid_from),
+        "valid_to": iso(s.valid_to),
+        "note": s.note,
+    }
+
+
+def location_json(loc: Location) -> dict:
+    return {
+        "id": loc.id,
+        "name": loc.name,
+        "address": loc.address,
+        "postcode": loc.postcode,
+        "city": loc.city,
+        "lat": loc.lat,
+        "lon": loc.lon,
+        "district": {"code": loc.district.code, "name": loc.district.name} if loc.district else None,
+        "wheelchair_accessible": loc.wheelchair_accessible,
+    }
+
+
+def organization_json(org: Organization, url_for_org: Callable[[int], str] | None = None) -> dict:
+    data = {
+        "id": org.id,
+        "name": org.name,
+        "description": org.description,
+        "website": org.website,
+        "email": org.email,
+        "phone": org.phone,
+        "is_demo": org.is_demo,
+        "updated_at": iso(org.updated_at),
+    }
+    if url_for_org:
+        data["api_url"] = url_for_org(org.id)
+    return data
+
+
+def offer_json(offer: Offer, vocab: Vocabulary, urls: Callable[[Offer], dict[str, str]]) -> dict:
+    org = offer.organization
+    return {
+        "id": offer.id,
+        **urls(offer),
+        "title": offer.title,
+        "summary": offer.summary,
+        "description": offer.description,
+        "plain_summary": offer.plain_summary,
+        "organization": {"id": org.id, "name": org.name, "website": org.website, "is_demo": org.is_demo},
+        "category": term(offer.category_code, vocab.categories),
+        "is_free": offer.is_free,
+        "cost": offer.cost,
+        "registration_required": offer.registration_required,
+        "accessibility": offer.accessibility,
+        "languages": [
+            {"code": lang.code, "label": term(lang.code, vocab.languages)["label"], "native": lang.native}
+            for lang in offer.languages
+        ],
+        "target_groups": [term(t.code, vocab.target_groups) for t in offer.target_groups],
+        "challenges": [
+            {**term(c.code, vocab.challenges), "field": c.field_code} for c in offer.challenges
+        ],
+        "locations": [location_json(loc) for loc in offer.locations],
+        "schedules": [schedule_json(s) for s in offer.schedules],
+        "contact": {
+            "name": offer.contact_name,
+            "email": offer.contact_email or org.email,
+            "phone": offer.contact_phone or org.phone,
+        },
+        "valid_from": iso(offer.valid_from),
+        "valid_to": iso(offer.valid_to),
+        "last_confirmed": iso(offer.last_confirmed),
+        "created_at": iso(offer.created_at),
+        "updated_at": iso(offer.updated_at),
+    }
+
+
+OFFER_LOADS = (
+    selectinload(Offer.organization),
+    selectinload(Offer.languages),
+    selectinload(Offer.target_groups),
+    selectinload(Offer.challenges),
+    selectinload(Offer.locations).selectinload(Location.district),
+    selectinload(Offer.schedules),
+)
+
+
+MAX_EXPORT = 5000
+
+
+def matching_offers(query: search.SearchQuery, limit: int = MAX_EXPORT) -> list[Offer]:
+    """The whole result set of a search (not one page), fully loaded, in the search's order."""
+    stmt = search.ordered(select(Offer).where(*search.where_clauses(query)), query)
+    return list(db.session.scalars(stmt.options(*OFFER_LOADS).limit(limit)))
+
+
+def load_challenges(offers: list[Offer]) -> None:
+    """search.run() does not load the challenges; fetch them for a page in one query."""
+    if offers:
+        list(db.session.scalars(
+            select(Offer).where(Offer.id.in_([o.id for o in offers])).options(selectinload(Offer.challenges))
+        ))
+
+
+def visible_offer(offer_id: int, today: dt.date | None = None) -> Offer | None:
+    return db.session.scalar(
+        select(Offer)
+        .where(Offer.id == offer_id, search.visible_clause(today or dt.date.today()))
+        .options(*OFFER_LOADS)
+    )
+
+
+def visible_offer_ids(today: dt.date | None = None):
+    return select(Offer.id).where(search.visible_clause(today or dt.date.today()))
+
+
+def visible_org_ids(today: dt.date | None = None):
+    return select(Offer.organization_id).where(search.visible_clause(today or dt.date.today()))
+
+
+def visible_location_ids(today: dt.date | None = None):
+    return select(offer_location.c.location_id).where(offer_location.c.offer_id.in_(visible_offer_ids(today)))
+
+
+def facets_json(facets: list[search.FacetResult]) -> dict[str, Any]:
+    return {
+        f.param: {
+            "title": f.title,
+            "selected_count": f.selected_count,
+            "values": [
+                {"value": v.value, "label": v.label, "count": v.count, "selected": v.selected,
+                 "group": v.group, "toggle_url": v.toggle_url}
+                for v in f.values
+            ],
+        }
+        for f in facets
+    }
+
+
+def organizations_page(page: int, per_page: int) -> tuple[int, list[Organization]]:
+    where = Organization.id.in_(visible_org_ids())
+    total = db.session.scalar(select(func.count(Organization.id)).where(where)) or 0
+    orgs = list(db.session.scalars(
+        select(Organization).where(where).order_by(Organization.name, Organization.id)
+        .limit(per_page).offset((page - 1) * per_page)
+    ))
+    return total, orgs
+
+
+def visible_organization(org_id: int) -> Organization | None:
+    return db.session.scalar(
+        select(Organization).where(Organization.id == org_id, Organization.id.in_(visible_org_ids()))
+    )
+
+
+def offers_of_organization(org_id: int) -> list[tuple[int, str]]:
+    return list(db.session.execute(
+        select(Offer.id, Offer.title)
+        .where(Offer.organization_id == org_id, search.visible_clause(dt.date.today()))
+        .order_by(Offer.title, Offer.id)
+    ).all())
+
+
+def locations_page(page: int, per_page: int, district: str | None = None) -> tuple[int, list[Location]]:
+    clauses = [Location.id.in_(visible_location_ids())]
+    if district:
+        clauses.append(Location.district_code == district)
+    total = db.session.scalar(select(func.count(Location.id)).where(*clauses)) or 0
+    locs = list(db.session.scalars(
+        select(Location).where(*clauses).order_by(Location.name, Location.id)
+        .options(selectinload(Location.district))
+        .limit(per_page).offset((page - 1) * per_page)
+    ))
+    return total, locs
+
+
+def offers_at_location(location_id: int) -> list[tuple[int, str]]:
+    return list(db.session.execute(
+        select(Offer.id, Offer.title)
+        .join(offer_location, offer_location.c.offer_id == Offer.id)
+        .where(offer_location.c.location_id == location_id, search.visible_clause(dt.date.today()))
+        .order_by(Offer.title, Offer.id)
+    ).all())
+
+
+def visible_location(location_id: int) -> Location | None:
+    return db.session.scalar(
+        select(Location).where(Location.id == location_id, Location.id.in_(visible_location_ids()))
+        .options(selectinload(Location.district))
+    )
+
+
+def district_offer_counts() -> dict[str, int]:
+    rows = db.session.execute(
+        select(Location.district_code, func.count(distinct(offer_location.c.offer_id)))
+        .join(offer_location, offer_location.c.location_id == Location.id)
+        .where(offer_location.c.offer_id.in_(visible_offer_ids()))
+        .group_by(Location.district_code)
+    )
+    return {code: n for code, n in rows if code}
+
+
+def districts() -> list[District]:
+    return list(db.session.scalars(select(District).order_by(District.name)))
+
+
+def taxonomy_json(vocab: Vocabulary, counts: dict[str, int]) -> list[dict]:
+    fields = []
+    for fcode, field in vocab.fields.items():
+        fields.append({
+            "code": fcode,
+            "label": field.label,
+            "challenges": [
+                {"code": c.code, "label": c.label, "offer_count": counts.get(c.code, 0)}
+                for c in vocab.challenges.values() if c.group == fcode
+            ],
+        })
+    return fields
+
+
+def challenge_counts() -> dict[str, int]:
+    from directory.models import offer_challenge
+
+    rows = db.session.execute(
+        select(offer_challenge.c.challenge_code, func.count(distinct(offer_challenge.c.offer_id)))
+        .where(offer_challenge.c.offer_id.in_(visible_offer_ids()))
+        .group_by(offer_challenge.c.challenge_code)
+    )
+    return {code: n for code, n in rows}
+
+
+def vocabularies_json(vocab: Vocabulary) -> dict:
+    return {
+        "districts": [{"code": t.code, "label": t.label} for t in vocab.districts.values()],
+        "languages": [
+            {"code": t.code, "label": t.label, "native": t.extra.get("native"), "rtl": bool(t.extra.get("rtl"))}
+            for t in vocab.languages.values()
+        ],
+        "target_groups": [{"code": t.code, "label": t.label} for t in vocab.target_groups.values()],
+        "categories": [{"code": t.code, "label": t.label} for t in vocab.categories.values()],
+        "fields_of_action": [{"code": t.code, "label": t.label} for t in vocab.fields.values()],
+        "challenges": [{"code": t.code, "label": t.label, "field": t.group} for t in vocab.challenges.values()],
+        "weekdays": [{"code": d, "label": str(search.WEEKDAY_LABELS[d])} for d in WEEKDAYS],
+        "times_of_day": [{"code": p, "label": str(label)} for p, label in search.TIMES_OF_DAY.items()],
+        "radius_km": list(search.RADIUS_OPTIONS),
+        "sorts": list(search.SORTS),
+    }
+
+
+# --- HTTP caching ------------------------------------------------------------------------
+
+def data_last_modified() -> dt.datetime:
+    """When public data last changed: the newest offer or organisation change (UTC, seconds)."""
+    offers = db.session.scalar(select(func.max(Offer.updated_at)))
+    orgs = db.session.scalar(select(func.max(Organization.updated_at)))
+    stamps = [s for s in (offers, orgs) if s is not None]
+    newest = max(stamps) if stamps else dt.datetime(2024, 1, 1)
+    # Visibility depends on today's date (expired offers drop out at midnight).
+    midnight = dt.datetime.combine(dt.date.today(), dt.time())
+    return max(newest, midnight).replace(microsecond=0, tzinfo=dt.UTC)
+
+
+def cached(response: Response, last_modified: dt.datetime | None = None,
+           max_age: int = CACHE_SECONDS) -> Response:
+    """Strong ETag over the body, Last-Modified, Cache-Control; 304 for a matching validator."""
+    if response.status_code != 200:
+        return response
+    response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    response.vary.add("Accept-Language")
+    response.vary.add("Cookie")
+    if last_modified is not None:
+        response.last_modified = last_modified
+    body = response.get_data()
+    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
+    return response.make_conditional(request)

@@ -1,0 +1,389 @@
+"""The OpenAPI 3.1 description of the read API, built as a Python dict.
+
+The document is built per request from the vocabularies, so every code list (districts,
+languages, challenges …) appears as an ``enum`` and cannot go stale. Tests check that every
+route under /api/v1 is described here and fuzz the API against this document (schemathesis),
+so description and behaviour cannot drift apart.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from directory.search import engine as search
+from directory.opendata.data import MAX_PER_PAGE
+from directory.core.i18n import available
+from directory.models import WEEKDAYS
+from directory.offers.vocabulary import Vocabulary
+
+VERSION = "1.0.0"
+MAX_ID = 2_147_483_647  # ids are 32-bit integers on PostgreSQL
+
+
+def _nullable(schema: dict) -> dict:
+    t = schema.get("type")
+    if t is None:
+        return {"anyOf": [schema, {"type": "null"}]}
+    return {**schema, "type": [t, "null"]}
+
+
+def _str(**kw) -> dict:
+    return {"type": "string", **kw}
+
+
+def _obj(props: dict, required: list[str] | None = None) -> dict:
+    return {"type": "object", "properties": props, "required": list(props) if required is None else required}
+
+
+def _array(items: dict) -> dict:
+    return {"type": "array", "items": items}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+CODE_LABEL = _obj({"code": _str(), "label": _str()})
+
+
+def _schemas() -> dict[str, Any]:
+    district_ref = _nullable(_obj({"code": _str(), "name": _str()}))
+    return {
+        "Error": _obj({
+            "error": _obj({
+                "code": {"type": "integer", "minimum": 400, "maximum": 599},
+                "message": _str(),
+                "field": _nullable(_str()),
+                "details": _array(_obj({"field": _str(), "message": _str()})),
+            }, required=["code", "message", "field"]),
+        }),
+        "CodeLabel": CODE_LABEL,
+        "Schedule": _obj({
+            "id": {"type": "integer"},
+            "kind": _str(enum=["weekly", "once"], description="weekly slot or one-off date"),
+            "weekday": _str(enum=list(WEEKDAYS)),
+            "date": _nullable(_str(format="date")),
+            "opens_at": _str(pattern=r"^\d\d:\d\d$"),
+            "closes_at": _str(pattern=r"^\d\d:\d\d$"),
+            "valid_from": _nullable(_str(format="date")),
+            "valid_to": _nullable(_str(format="date")),
+            "note": _nullable(_str()),
+        }),
+        "Location": _obj({
+            "id": {"type": "integer"},
+            "name": _str(),
+            "address": _str(),
+            "postcode": _str(),
+            "city": _str(),
+            "lat": _nullable({"type": "number"}),
+            "lon": _nullable({"type": "number"}),
+            "district": district_ref,
+            "wheelchair_accessible": _nullable({"type": "boolean"}),
+        }),
+        "LocationDetail": {"allOf": [_ref("Location"), _obj({"offers": _array(_ref("OfferRef"))})]},
+        "OfferRef": _obj({"id": {"type": "integer"}, "title": _str(), "api_url": _str()}),
+        "Organization": _obj({
+            "id": {"type": "integer"},
+            "name": _str(),
+            "description": _str(),
+            "website": _nullable(_str()),
+            "email": _nullable(_str()),
+            "phone": _nullable(_str()),
+            "is_demo": {"type": "boolean"},
+            "updated_at": _str(format="date-time"),
+            "api_url": _str(),
+        }),
+        "OrganizationDetail": {"allOf": [_ref("Organization"), _obj({"offers": _array(_ref("OfferRef"))})]},
+        "Offer": _obj({
+            "id": {"type": "integer"},
+            "url": _str(description="the offer's web page"),
+            "api_url": _str(),
+            "ics_url": _str(description="the offer's dates as iCalendar"),
+            "title": _str(),
+            "summary": _str(),
+            "description": _str(),
+            "plain_summary": _str(description="summary in plain language (Einfache Sprache)"),
+            "organization": _obj({"id": {"type": "integer"}, "name": _str(),
+                                  "website": _nullable(_str()), "is_demo": {"type": "boolean"}}),
+            "category": _ref("CodeLabel"),
+            "is_free": {"type": "boolean"},
+            "cost": _nullable(_str()),
+            "registration_required": {"type": "boolean"},
+            "accessibility": _nullable(_str()),
+            "languages": _array(_obj({"code": _str(), "label": _str(), "native": _str()})),
+            "target_groups": _array(_ref("CodeLabel")),
+            "challenges": _array(_obj({"code": _str(), "label": _str(), "field": _str()})),
+            "locations": _array(_ref("Location")),
+            "schedules": _array(_ref("Schedule")),
+            "contact": _obj({"name": _nullable(_str()), "email": _nullable(_str()), "phone": _nullable(_str())}),
+            "valid_from": _nullable(_str(format="date")),
+            "valid_to": _nullable(_str(format="date")),
+            "last_confirmed": _nullable(_str(format="date")),
+            "created_at": _str(format="date-time"),
+            "updated_at": _str(format="date-time"),
+        }),
+        "FacetValue": _obj({
+            "value": _str(), "label": _str(), "count": {"type": "integer", "minimum": 0},
+            "selected": {"type": "boolean"}, "group": _nullable(_str()),
+            "toggle_url": _str(description="this result with the value switched on or off"),
+        }),
+        "Facet": _obj({"title": _str(), "selected_count": {"type": "integer"},
+                       "values": _array(_ref("FacetValue"))}),
+        "Links": _obj({
+            "self": _str(), "first": _str(), "last": _str(),
+            "prev": _nullable(_str()), "next": _nullable(_str()), "html": _str(),
+        }, required=["self", "first", "last", "prev", "next"]),
+        "PageMeta": _obj({
+            "total": {"type": "integer", "minimum": 0},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+            "pages": {"type": "integer", "minimum": 1},
+        }),
+        "OfferList": _obj({
+            "data": _array(_ref("Offer")),
+            "meta": {"allOf": [_ref("PageMeta"), _obj({
+                "sort": _str(enum=list(search.SORTS)),
+                "filters": _array(_str()),
+            })]},
+            "facets": {"type": "object", "additionalProperties": _ref("Facet")},
+            "links": _ref("Links"),
+        }),
+        "OrganizationList": _obj({"data": _array(_ref("Organization")), "meta": _ref("PageMeta"), "links": _ref("Links")}),
+        "LocationList": _obj({"data": _array(_ref("Location")), "meta": _ref("PageMeta"), "links": _ref("Links")}),
+        "District": _obj({
+            "code": _str(), "name": _str(), "center": _obj({"lat": {"type": "number"}, "lon": {"type": "number"}}),
+            "offer_count": {"type": "integer", "minimum": 0},
+            "boundary_approximate": {"type": "boolean"},
+            "api_url": _str(),
+        }),
+        "DistrictDetail": {"allOf": [_ref("District"), _obj({
+            "boundary": _nullable({"type": "object", "description": "GeoJSON geometry"}),
+            "boundary_source": _str(),
+        })]},
+        "Taxonomy": _obj({"data": _array(_obj({
+            "code": _str(), "label": _str(),
+            "challenges": _array(_obj({"code": _str(), "label": _str(), "offer_count": {"type": "integer"}})),
+        }))}),
+        "Vocabularies": _obj({
+            "districts": _array(_ref("CodeLabel")),
+            "languages": _array(_obj({"code": _str(), "label": _str(), "native": _str(), "rtl": {"type": "boolean"}})),
+            "target_groups": _array(_ref("CodeLabel")),
+            "categories": _array(_ref("CodeLabel")),
+            "fields_of_action": _array(_ref("CodeLabel")),
+            "challenges": _array(_obj({"code": _str(), "label": _str(), "field": _str()})),
+            "weekdays": _array(_ref("CodeLabel")),
+            "times_of_day": _array(_ref("CodeLabel")),
+            "radius_km": _array({"type": "integer"}),
+            "sorts": _array(_str()),
+        }),
+    }
+
+
+def _json(schema_name: str, description: str) -> dict:
+    return {"description": description, "headers": CACHE_HEADERS,
+            "content": {"application/json": {"schema": _ref(schema_name)}}}
+
+
+def _file(mimetype: str, schema: dict, description: str) -> dict:
+    return {"description": description, "headers": CACHE_HEADERS, "content": {mimetype: {"schema": schema}}}
+
+
+CACHE_HEADERS = {
+    "ETag": {"description": "validator for If-None-Match", "schema": {"type": "string"}, "required": True},
+    "Last-Modified": {"description": "when the public data last changed", "schema": {"type": "string"}},
+    "Cache-Control": {"description": "public, max-age=300", "schema": {"type": "string"}, "required": True},
+}
+ERRORS = {
+    "304": {"description": "Not modified (the If-None-Match validator matches)"},
+    "400": {"description": "Bad parameter; `field` names it",
+            "content": {"application/json": {"schema": _ref("Error")}}},
+}
+NOT_FOUND = {"404": {"description": "No such (published) item",
+                     "content": {"application/json": {"schema": _ref("Error")}}}}
+
+
+def _param(name: str, schema: dict, description: str, where: str = "query", **kw) -> dict:
+    return {"name": name, "in": where, "description": description, "schema": schema, **kw}
+
+
+def _multi(name: str, codes: list[str], description: str) -> dict:
+    return _param(name, {"type": "array", "maxItems": search.MAX_VALUES_PER_PARAM,
+                         "items": {"type": "string", "enum": codes}},
+                  description + " Repeat the parameter for several values (OR).",
+                  style="form", explode=True)
+
+
+def _paging() -> list[dict]:
+    return [
+        _param("page", {"type": "integer", "minimum": 1, "maximum": search.MAX_PAGE, "default": 1}, "page number"),
+        _param("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 20},
+               f"results per page (at most {MAX_PER_PAGE})"),
+    ]
+
+
+def search_parameters(vocab: Vocabulary) -> list[dict]:
+    text = {"type": "string", "maxLength": search.MAX_VALUE_LENGTH}
+    return [
+        _param("q", text, "free text (German stemming on PostgreSQL, prefix terms on SQLite)"),
+        _param("near", text, "an address, a Stadtteil or `lat,lon`; needed for `radius` and `sort=distance`"),
+        _multi("district", list(vocab.districts), "Stadtteil (district code)."),
+        _multi("language", list(vocab.languages), "Language spoken at the offer (ISO 639-1)."),
+        _multi("target", list(vocab.target_groups), "Target group."),
+        _multi("challenge", list(vocab.challenges), "Workshop challenge (IKON taxonomy code)."),
+        _multi("category", list(vocab.categories), "Kind of offer."),
+        _param("free", {"type": "string", "enum": ["1"]}, "only offers free of charge"),
+        _multi("day", list(WEEKDAYS), "Weekday with a current slot."),
+        _multi("time", list(search.TIMES_OF_DAY), "Time of day with a current slot."),
+        _param("radius", {"type": "string", "enum": [str(r) for r in search.RADIUS_OPTIONS]},
+               "distance from `near` in km (needs `near`)"),
+        _param("sort", {"type": "string", "enum": list(search.SORTS), "default": "relevance"},
+               "`distance` needs `near`; every order ends with the offer id, so paging is stable"),
+        *_paging(),
+    ]
+
+
+def lang_parameter() -> dict:
+    return _param("lang", {"type": "string", "enum": available()},
+                  "language of labels (default: Accept-Language, then German)")
+
+
+def build(vocab: Vocabulary, server_url: str = "/api/v1") -> dict[str, Any]:
+    lang = lang_parameter()
+    filters = [p for p in search_parameters(vocab) if p["name"] not in ("page", "per_page")]
+    offer_id = _param("offer_id", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, "offer id",
+                      where="path", required=True)
+    paths: dict[str, Any] = {
+        "/offers": {"get": {
+            "operationId": "listOffers", "tags": ["offers"],
+            "summary": "Search published offers (same filters, counts and errors as the search page)",
+            "parameters": [*search_parameters(vocab), lang],
+            "responses": {"200": _json("OfferList", "A page of offers with facet counts"), **ERRORS},
+        }},
+        "/offers/{offer_id}": {"get": {
+            "operationId": "getOffer", "tags": ["offers"], "summary": "One published offer",
+            "parameters": [offer_id, lang],
+            "responses": {"200": _json("Offer", "The offer"), **ERRORS, **NOT_FOUND},
+        }},
+        "/organizations": {"get": {
+            "operationId": "listOrganizations", "tags": ["organizations"],
+            "summary": "Providers with at least one published offer, by name",
+            "parameters": _paging(),
+            "responses": {"200": _json("OrganizationList", "A page of organisations"), **ERRORS},
+        }},
+        "/organizations/{organization_id}": {"get": {
+            "operationId": "getOrganization", "tags": ["organizations"], "summary": "One provider and its published offers",
+            "parameters": [_param("organization_id", {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                                  "organisation id", where="path", required=True)],
+            "responses": {"200": _json("OrganizationDetail", "The organisation"), **ERRORS, **NOT_FOUND},
+        }},
+        "/locations": {"get": {
+            "operationId": "listLocations", "tags": ["locations"],
+            "summary": "Places where published offers are held, by name",
+            "parameters": [_param("district", {"type": "string", "enum": list(vocab.districts)}, "only this Stadtteil"),
+                           *_paging()],
+            "responses": {"200": _json("LocationList", "A page of locations"), **ERRORS},
+        }},
+        "/locations/{location_id}": {"get": {
+            "operationId": "getLocation", "tags": ["locations"], "summary": "One place and its published offers",
+            "parameters": [_param("location_id", {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                                  "location id", where="path", required=True)],
+            "responses": {"200": _json("LocationDetail", "The location"), **ERRORS, **NOT_FOUND},
+        }},
+        "/districts": {"get": {
+            "operationId": "listDistricts", "tags": ["districts"],
+            "summary": "The Stadtteile with centre and number of published offers",
+            "responses": {"200": {**_json("District", "All districts"), "content": {"application/json": {
+                "schema": _obj({"data": _array(_ref("District"))})}}}, "304": ERRORS["304"]},
+        }},
+        "/districts/{code}": {"get": {
+            "operationId": "getDistrict", "tags": ["districts"], "summary": "One district with its boundary (GeoJSON)",
+            "parameters": [_param("code", {"type": "string", "enum": list(vocab.districts)}, "district code",
+                                  where="path", required=True)],
+            "responses": {"200": _json("DistrictDetail", "The district"), "304": ERRORS["304"], **NOT_FOUND},
+        }},
+        "/challenges": {"get": {
+            "operationId": "listChallenges", "tags": ["vocabularies"],
+            "summary": "The IKON taxonomy: fields of action and their workshop challenges, with offer counts",
+            "parameters": [lang],
+            "responses": {"200": _json("Taxonomy", "The taxonomy"), **ERRORS},
+        }},
+        "/vocabularies": {"get": {
+            "operationId": "listVocabularies", "tags": ["vocabularies"],
+            "summary": "Every code list used by the filters, labelled in the requested language",
+            "parameters": [lang],
+            "responses": {"200": _json("Vocabularies", "The code lists"), **ERRORS},
+        }},
+        "/offers.geojson": {"get": {
+            "operationId": "offersGeoJson", "tags": ["exports"],
+            "summary": "Places of all offers matching the search, as GeoJSON points listing their offers",
+            "parameters": [*filters, lang],
+            "responses": {"200": _file("application/geo+json", _obj({
+                "type": _str(const="FeatureCollection"), "features": _array({"type": "object"})}), "GeoJSON"),
+                **ERRORS},
+        }},
+        "/offers.csv": {"get": {
+            "operationId": "offersCsv", "tags": ["exports"],
+            "summary": "All offers matching the search as CSV (UTF-8 with BOM, one row per offer)",
+            "parameters": [*filters, lang],
+            "responses": {"200": _file("text/csv", _str(), "CSV"), **ERRORS},
+        }},
+        "/offers.ics": {"get": {
+            "operationId": "offersIcs", "tags": ["exports"],
+            "summary": "Dates of all offers matching the search as iCalendar (Europe/Berlin; weekly slots as RRULE)",
+            "parameters": [*filters, lang],
+            "responses": {"200": _file("text/calendar", _str(), "iCalendar"), **ERRORS},
+        }},
+        "/offers/{offer_id}.ics": {"get": {
+            "operationId": "offerIcs", "tags": ["exports"], "summary": "One offer's dates as iCalendar",
+            "parameters": [offer_id],
+            "responses": {"200": _file("text/calendar", _str(), "iCalendar"), **ERRORS, **NOT_FOUND},
+        }},
+        "/feed.atom": {"get": {
+            "operationId": "feedAtom", "tags": ["exports"],
+            "summary": "Atom feed of new and changed offers (newest 50, optionally filtered like the search)",
+            "parameters": [*filters, lang],
+            "responses": {"200": _file("application/atom+xml", _str(), "Atom 1.0 feed"), **ERRORS},
+        }},
+        "/export/hsds.json": {"get": {
+            "operationId": "exportHsdsJson", "tags": ["exports"],
+            "summary": "All published data as Open Referral HSDS 3.0 (tabular JSON form: one array per HSDS table)",
+            "responses": {"200": {"description": "HSDS 3.0 tables", "headers": CACHE_HEADERS, "content": {
+                "application/json": {"schema": {"type": "object", "required": ["hsds_version", "service", "organization"],
+                                                 "properties": {"hsds_version": _str(const="3.0"),
+                                                                "service": _array({"type": "object"}),
+                                                                "organization": _array({"type": "object"})}}}}},
+                          "304": ERRORS["304"]},
+        }},
+        "/export/hsds.zip": {"get": {
+            "operationId": "exportHsdsZip", "tags": ["exports"],
+            "summary": "HSDS 3.0 as a tabular data package: CSV files plus datapackage.json, zipped",
+            "responses": {"200": {"description": "zip archive", "headers": CACHE_HEADERS, "content": {
+                "application/zip": {"schema": {"type": "string", "contentMediaType": "application/zip"}}}},
+                "304": ERRORS["304"]},
+        }},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Wegweiser Minden – read API",
+            "version": VERSION,
+            "description": (
+                "Published integration offers in Minden: search with the same filters, facet counts and "
+                "error messages as the search page, plus providers, places, districts and the IKON workshop "
+                "taxonomy. Read-only, no authentication, CORS for GET. Responses carry ETag, Last-Modified "
+                "and Cache-Control; send If-None-Match to get 304. Errors are "
+                "`{\"error\": {\"code\", \"message\", \"field\"}}` with a 4xx status."
+            ),
+            "license": {"name": "AGPL-3.0-or-later (software)", "identifier": "AGPL-3.0-or-later"},
+        },
+        "servers": [{"url": server_url}],
+        "tags": [
+            {"name": "offers", "description": "Published offers (HSDS services)"},
+            {"name": "organizations", "description": "Providers (HSDS organizations)"},
+            {"name": "locations", "description": "Places (HSDS locations)"},
+            {"name": "districts", "description": "Stadtteile"},
+            {"name": "vocabularies", "description": "Code lists and the IKON taxonomy"},
+            {"name": "exports", "description": "Whole data sets and other formats"},
+        ],
+        "paths": paths,
+        "components": {"schemas": _schemas()},
+    }

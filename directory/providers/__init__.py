@@ -1,0 +1,1 @@
+"""The providers' area: organisations, the offer editor, locations and translations."""

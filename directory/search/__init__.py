@@ -1,0 +1,1 @@
+"""Search: query parsing, facets and full text, and the public search and offer pages."""

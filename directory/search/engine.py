@@ -1,0 +1,580 @@
+"""Search: query string → validated filters → SQL; facet counts; the result page.
+
+One table (:data:`FACETS`) maps each query parameter to its validation and its SQL clause,
+so the web page, the JSON API and the counsellor form share one parser and one error message
+per bad value. Filters combine with AND across facets and OR within one facet. Every facet's
+counts are computed with all *other* active filters applied, so a count is the number of
+results that clicking the value would give (when nothing else in that facet is selected).
+
+Everything runs in the database: full text via directory.fulltext (FTS5 / tsvector), distance
+via plain arithmetic on lat/lon, counts via GROUP BY. Nothing filters whole tables in Python.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, and_, case, distinct, func, or_, select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.sql import ColumnElement
+
+from directory.search import fulltext
+from directory.extensions import db
+from directory.core.geo import KM_PER_DEGREE_LAT, GeoPoint, Geocoder, km_per_degree_lon, parse_point
+from directory.models import (
+    WEEKDAYS,
+    Location,
+    Offer,
+    OfferStatus,
+    Organization,
+    Schedule,
+    offer_challenge,
+    offer_language,
+    offer_location,
+    offer_target_group,
+)
+from directory.offers.vocabulary import Vocabulary
+
+MAX_VALUE_LENGTH = 200
+MAX_VALUES_PER_PARAM = 50
+MAX_PAGE = 10_000
+RADIUS_OPTIONS = (1, 2, 5, 10, 25)
+SORTS = ("relevance", "distance", "updated")
+TIMES_OF_DAY = {
+    # period: (label, clause builder on Schedule)
+    "morning": _l("Vormittags (bis 12 Uhr)"),
+    "afternoon": _l("Nachmittags (12–17 Uhr)"),
+    "evening": _l("Abends (ab 17 Uhr)"),
+}
+WEEKDAY_LABELS = {
+    "mon": _l("Montag"), "tue": _l("Dienstag"), "wed": _l("Mittwoch"), "thu": _l("Donnerstag"),
+    "fri": _l("Freitag"), "sat": _l("Samstag"), "sun": _l("Sonntag"),
+}
+NOON, FIVE_PM = dt.time(12, 0), dt.time(17, 0)
+
+
+class InvalidSearch(ValueError):
+    """One or more bad parameters; ``errors`` maps parameter → translated message."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+@dataclass
+class SearchQuery:
+    q: str = ""
+    words: list[str] = field(default_factory=list)
+    selected: dict[str, list[str]] = field(default_factory=dict)
+    near: GeoPoint | None = None
+    near_text: str = ""
+    radius: float | None = None
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 20
+    today: dt.date = field(default_factory=dt.date.today)
+
+    def values(self, param: str) -> list[str]:
+        return self.selected.get(param, [])
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.words or any(self.selected.values()) or self.near)
+
+
+# --- SQL pieces --------------------------------------------------------------------------
+
+def _in_table(table, column: str, values: list[str]) -> ColumnElement[bool]:
+    return Offer.id.in_(select(table.c.offer_id).where(table.c[column].in_(values)))
+
+
+def _distance2(point: GeoPoint):
+    """Squared distance in km² between Location and the point (equirectangular)."""
+    kx = km_per_degree_lon(point.lat)
+    dy = (Location.lat - point.lat) * KM_PER_DEGREE_LAT
+    dx = (Location.lon - point.lon) * kx
+    return dy * dy + dx * dx
+
+
+def _period_clause(period: str) -> ColumnElement[bool]:
+    if period == "morning":
+        return Schedule.opens_at < NOON
+    if period == "afternoon":
+        return and_(Schedule.opens_at < FIVE_PM, Schedule.closes_at > NOON)
+    return Schedule.closes_at > FIVE_PM
+
+
+def _slot_clause(query: SearchQuery, days: list[str], times: list[str]) -> ColumnElement[bool]:
+    """A schedule slot that is current and matches the weekdays and times of day."""
+    parts = [
+        or_(Schedule.date.is_(None), Schedule.date >= query.today),
+        or_(Schedule.valid_to.is_(None), Schedule.valid_to >= query.today),
+    ]
+    if days:
+        parts.append(Schedule.weekday.in_([WEEKDAYS.index(d) for d in days]))
+    if times:
+        parts.append(or_(*(_period_clause(t) for t in times)))
+    return and_(*parts)
+
+
+@dataclass(frozen=True)
+class Facet:
+    param: str
+    title: object  # lazy string
+    values: Callable[[Vocabulary], dict[str, str]]  # code → label, in display order
+    clause: Callable[[SearchQuery, list[str]], ColumnElement[bool]]
+    counts: Callable[[SearchQuery, Select], dict[str, int]]
+    error: object  # message for an unknown value, formatted with value=…
+    grouped: Callable[[Vocabulary, str], str | None] | None = None
+    hide_empty: bool = False
+
+
+def _counts_in_table(table, column):
+    def counts(_query: SearchQuery, base_ids: Select) -> dict[str, int]:
+        # (offer_id, code) is the table's primary key: a plain count counts distinct offers
+        rows = db.session.execute(
+            select(table.c[column], func.count())
+            .where(table.c.offer_id.in_(base_ids))
+            .group_by(table.c[column])
+        )
+        return {code: n for code, n in rows}
+    return counts
+
+
+def _district_clause(_q: SearchQuery, values: list[str]) -> ColumnElement[bool]:
+    return Offer.id.in_(
+        select(offer_location.c.offer_id)
+        .join(Location, Location.id == offer_location.c.location_id)
+        .where(Location.district_code.in_(values))
+    )
+
+
+def _district_counts(_q: SearchQuery, base_ids: Select) -> dict[str, int]:
+    rows = db.session.execute(
+        select(Location.district_code, func.count(distinct(offer_location.c.offer_id)))
+        .join(Location, Location.id == offer_location.c.location_id)
+        .where(offer_location.c.offer_id.in_(base_ids))
+        .group_by(Location.district_code)
+    )
+    return {code: n for code, n in rows if code}
+
+
+def _category_counts(_q: SearchQuery, base_ids: Select) -> dict[str, int]:
+    rows = db.session.execute(
+        select(Offer.category_code, func.count(Offer.id))
+        .where(Offer.id.in_(base_ids))
+        .group_by(Offer.category_code)
+    )
+    return {code: n for code, n in rows}
+
+
+def _free_counts(_q: SearchQuery, base_ids: Select) -> dict[str, int]:
+    n = db.session.scalar(
+        select(func.count(Offer.id)).where(Offer.id.in_(base_ids), Offer.is_free.is_(True))
+    )
+    return {"1": n or 0}
+
+
+def _day_clause(q: SearchQuery, values: list[str]) -> ColumnElement[bool]:
+    return Offer.id.in_(select(Schedule.offer_id).where(_slot_clause(q, values, q.values("time"))))
+
+
+def _day_counts(q: SearchQuery, base_ids: Select) -> dict[str, int]:
+    rows = db.session.execute(
+        select(Schedule.weekday, func.count(distinct(Schedule.offer_id)))
+        .where(Schedule.offer_id.in_(base_ids), _slot_clause(q, [], q.values("time")))
+        .group_by(Schedule.weekday)
+    )
+    return {WEEKDAYS[d]: n for d, n in rows}
+
+
+def _time_clause(q: SearchQuery, values: list[str]) -> ColumnElement[bool]:
+    return Offer.id.in_(select(Schedule.offer_id).where(_slot_clause(q, q.values("day"), values)))
+
+
+def _time_counts(q: SearchQuery, base_ids: Select) -> dict[str, int]:
+    columns = [
+        func.count(distinct(case((_period_clause(p), Schedule.offer_id)))) for p in TIMES_OF_DAY
+    ]
+    row = db.session.execute(
+        select(*columns).where(Schedule.offer_id.in_(base_ids), _slot_clause(q, q.values("day"), []))
+    ).one()
+    return dict(zip(TIMES_OF_DAY, row))
+
+
+def _radius_clause(q: SearchQuery, values: list[str]) -> ColumnElement[bool]:
+    radius = float(values[0])
+    return Offer.id.in_(
+        select(offer_location.c.offer_id)
+        .join(Location, Location.id == offer_location.c.location_id)
+        .where(Location.lat.is_not(None), _distance2(q.near) <= radius * radius)
+    )
+
+
+def _radius_counts(q: SearchQuery, base_ids: Select) -> dict[str, int]:
+    if q.near is None:
+        return {}
+    d2 = _distance2(q.near)
+    columns = [
+        func.count(distinct(case((d2 <= r * r, offer_location.c.offer_id)))) for r in RADIUS_OPTIONS
+    ]
+    row = db.session.execute(
+        select(*columns)
+        .select_from(offer_location)
+        .join(Location, Location.id == offer_location.c.location_id)
+        .where(offer_location.c.offer_id.in_(base_ids), Location.lat.is_not(None))
+    ).one()
+    return {str(r): n for r, n in zip(RADIUS_OPTIONS, row)}
+
+
+FACETS: tuple[Facet, ...] = (
+    Facet(
+        "district", _l("Stadtteil"),
+        lambda v: {c: t.label for c, t in v.districts.items()},
+        _district_clause, _district_counts, _l("Unbekannter Stadtteil: %(value)s"),
+    ),
+    Facet(
+        "language", _l("Sprache im Angebot"),
+        lambda v: {c: t.label for c, t in v.languages.items()},
+        lambda _q, vals: _in_table(offer_language, "language_code", vals),
+        _counts_in_table(offer_language, "language_code"),
+        _l("Unbekannte Sprache: %(value)s"), hide_empty=True,
+    ),
+    Facet(
+        "target", _l("Für wen"),
+        lambda v: {c: t.label for c, t in v.target_groups.items()},
+        lambda _q, vals: _in_table(offer_target_group, "target_group_code", vals),
+        _counts_in_table(offer_target_group, "target_group_code"),
+        _l("Unbekannte Zielgruppe: %(value)s"),
+    ),
+    Facet(
+        "challenge", _l("Herausforderung"),
+        lambda v: {c: t.label for c, t in v.challenges.items()},
+        lambda _q, vals: _in_table(offer_challenge, "challenge_code", vals),
+        _counts_in_table(offer_challenge, "challenge_code"),
+        _l("Unbekannte Herausforderung: %(value)s"),
+        grouped=lambda v, code: v.challenges[code].group,
+    ),
+    Facet(
+        "category", _l("Art des Angebots"),
+        lambda v: {c: t.label for c, t in v.categories.items()},
+        lambda _q, vals: Offer.category_code.in_(vals),
+        _category_counts, _l("Unbekannte Angebotsart: %(value)s"),
+    ),
+    Facet(
+        "free", _l("Kosten"),
+        lambda v: {"1": str(_l("Kostenlos"))},
+        lambda _q, vals: Offer.is_free.is_(True),
+        _free_counts, _l("Ungültiger Wert für „kostenlos“: %(value)s"),
+    ),
+    Facet(
+        "day", _l("Wochentag"),
+        lambda v: {d: str(WEEKDAY_LABELS[d]) for d in WEEKDAYS},
+        _day_clause, _day_counts, _l("Unbekannter Wochentag: %(value)s"),
+    ),
+    Facet(
+        "time", _l("Tageszeit"),
+        lambda v: {p: str(label) for p, label in TIMES_OF_DAY.items()},
+        _time_clause, _time_counts, _l("Unbekannte Tageszeit: %(value)s"),
+    ),
+    Facet(
+        "radius", _l("Entfernung"),
+        lambda v: {str(r): f"≤ {r} km" for r in RADIUS_OPTIONS},
+        _radius_clause, _radius_counts, _l("Ungültige Entfernung: %(value)s"),
+    ),
+)
+FACETS_BY_PARAM = {f.param: f for f in FACETS}
+SCALAR_PARAMS = ("q", "near", "sort", "page")
+
+
+# --- parsing -----------------------------------------------------------------------------
+
+def single_value(args, name: str, max_length: int, errors: dict[str, str], repeated_message) -> str:
+    """One stripped value of a MultiDict; a repeated or too long value records an error
+    under `name` (the translated `repeated_message` or a length message) and gives ""."""
+    raw = args.getlist(name)
+    if len(raw) > 1:
+        errors[name] = str(repeated_message)
+        return ""
+    value = (raw[0] if raw else "").strip()
+    if len(value) > max_length:
+        errors[name] = str(_l("Die Eingabe ist zu lang (höchstens %(n)d Zeichen).", n=max_length))
+        return ""
+    return value
+
+
+def parse(args, vocab: Vocabulary, geocoder: Geocoder | None, per_page: int = 20,
+          today: dt.date | None = None) -> SearchQuery:
+    """Validate request arguments (a MultiDict) into a SearchQuery, or raise InvalidSearch."""
+    errors: dict[str, str] = {}
+    query = SearchQuery(per_page=per_page, today=today or dt.date.today())
+
+    def one(name: str) -> str:
+        return single_value(args, name, MAX_VALUE_LENGTH, errors,
+                            _l("Der Parameter „%(name)s“ darf nur einmal vorkommen.", name=name))
+
+    query.q = one("q")
+    query.words = fulltext.terms(query.q)
+
+    for facet in FACETS:
+        raw = [v.strip() for v in args.getlist(facet.param) if v.strip()]
+        if not raw:
+            continue
+        if len(raw) > MAX_VALUES_PER_PARAM or any(len(v) > MAX_VALUE_LENGTH for v in raw):
+            errors[facet.param] = str(_l("Zu viele oder zu lange Werte."))
+            continue
+        if facet.param == "radius":
+            try:
+                radius = float(raw[0].replace(",", "."))
+                if len(raw) > 1 or not (0 < radius <= 500) or math.isnan(radius):
+                    raise ValueError
+            except ValueError:
+                errors["radius"] = str(facet.error % {"value": raw[0][:40]})
+                continue
+            query.radius = radius
+            query.selected["radius"] = [_radius_key(radius)]
+            continue
+        known = facet.values(vocab)
+        unknown = [v for v in raw if v not in known]
+        if unknown:
+            errors[facet.param] = str(facet.error % {"value": unknown[0][:40]})
+            continue
+        query.selected[facet.param] = list(dict.fromkeys(raw))
+
+    query.near_text = one("near")
+    if query.near_text:
+        try:
+            point = parse_point(query.near_text)
+        except ValueError:
+            errors["near"] = str(_l("Die Koordinaten liegen außerhalb des gültigen Bereichs."))
+            point = None
+        else:
+            if point is None and _looks_like_coordinates(query.near_text):
+                errors["near"] = str(_l("Die Koordinaten sind ungültig. Beispiel: 52.29,8.91"))
+            elif point is None and geocoder is not None:
+                point = geocoder.geocode(query.near_text)
+                if point is None:
+                    errors["near"] = str(_l("Die Adresse „%(text)s“ wurde nicht gefunden.", text=query.near_text[:80]))
+        query.near = point
+    if query.radius is not None and query.near is None and "near" not in errors:
+        errors["radius"] = str(_l("Für die Entfernung bitte eine Adresse oder einen Ort angeben."))
+
+    sort = one("sort") or "relevance"
+    if sort not in SORTS:
+        errors["sort"] = str(_l("Unbekannte Sortierung: %(value)s", value=sort[:40]))
+    elif sort == "distance" and query.near is None and "near" not in errors:
+        errors["sort"] = str(_l("Zum Sortieren nach Entfernung bitte eine Adresse oder einen Ort angeben."))
+    query.sort = sort
+
+    page = one("page") or "1"
+    if not (page.isascii() and page.isdigit()) or not (1 <= int(page) <= MAX_PAGE):
+        errors["page"] = str(_l("Die Seitenzahl muss eine ganze Zahl zwischen 1 und %(max)d sein.", max=MAX_PAGE))
+    else:
+        query.page = int(page)
+
+    if errors:
+        raise InvalidSearch(errors)
+    return query
+
+
+def _radius_key(radius: float) -> str:
+    return str(int(radius)) if radius == int(radius) else str(radius)
+
+
+def _looks_like_coordinates(text: str) -> bool:
+    stripped = text.replace(" ", "")
+    return bool(stripped) and all(c in "0123456789.,;-+" for c in stripped) and any(c.isdigit() for c in stripped)
+
+
+# --- running a search --------------------------------------------------------------------
+
+def visible_clause(today: dt.date, hide_after_days: int | None = None) -> ColumnElement[bool]:
+    """Published, not expired and confirmed recently enough: what the public may see.
+
+    Offers not confirmed for ``hide_after_days`` (default: the app's STALE_HIDE_AFTER_DAYS,
+    365; 0 switches the rule off) are hidden from search, the offer page and the API."""
+    if hide_after_days is None:
+        from flask import current_app, has_app_context
+
+        hide_after_days = current_app.config.get("STALE_HIDE_AFTER_DAYS", 365) if has_app_context() else 365
+    clauses = [
+        Offer.status == OfferStatus.published.value,
+        or_(Offer.valid_to.is_(None), Offer.valid_to >= today),
+    ]
+    if hide_after_days:
+        cutoff = today - dt.timedelta(days=hide_after_days)
+        clauses.append(or_(Offer.last_confirmed.is_(None), Offer.last_confirmed >= cutoff))
+    return and_(*clauses)
+
+
+def where_clauses(query: SearchQuery, exclude: str | None = None) -> list[ColumnElement[bool]]:
+    clauses = [visible_clause(query.today)]
+    if query.words:
+        clauses.append(fulltext.match_clause(db.engine.dialect.name, Offer.id, query.words))
+    for facet in FACETS:
+        values = query.values(facet.param)
+        if values and facet.param != exclude:
+            clauses.append(facet.clause(query, values))
+    return clauses
+
+
+def matching_ids(query: SearchQuery, exclude: str | None = None) -> Select:
+    return select(Offer.id).where(*where_clauses(query, exclude))
+
+
+def ordered(stmt: Select, query: SearchQuery) -> Select:
+    """Apply the query's sort order (joining the full-text ranking when needed)."""
+    if query.sort == "distance" and query.near is not None:
+        nearest = (
+            select(func.min(_distance2(query.near)))
+            .join(offer_location, offer_location.c.location_id == Location.id)
+            .where(offer_location.c.offer_id == Offer.id, Location.lat.is_not(None))
+            .scalar_subquery()
+        )
+        return stmt.order_by(nearest.is_(None), nearest, Offer.id)
+    if query.sort == "updated":
+        return stmt.order_by(Offer.updated_at.desc(), Offer.id.desc())
+    if query.words:
+        rank = fulltext.ranking(db.engine.dialect.name, Offer.__table__, query.words)
+        return stmt.join(rank, rank.c.offer_id == Offer.id).order_by(rank.c.rank, Offer.id)
+    return stmt.order_by(Offer.last_confirmed.is_(None), Offer.last_confirmed.desc(), Offer.title, Offer.id)
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+    toggle_url: str = ""
+    group: str | None = None
+
+
+@dataclass
+class FacetResult:
+    param: str
+    title: str
+    values: list[FacetValue]
+    selected_count: int
+
+
+@dataclass
+class SearchResult:
+    query: SearchQuery
+    total: int
+    offers: list[Offer]
+    facets: list[FacetResult]
+    markers: list[dict]
+    markers_truncated: bool
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.query.per_page))
+
+
+def facet_counts(query: SearchQuery) -> dict[str, dict[str, int]]:
+    out = {}
+    for facet in FACETS:
+        if facet.param == "radius" and query.near is None:
+            continue
+        out[facet.param] = facet.counts(query, matching_ids(query, exclude=facet.param))
+    return out
+
+
+def build_facets(query: SearchQuery, vocab: Vocabulary, counts: dict[str, dict[str, int]],
+                 toggle_url: Callable[[str, str], str]) -> list[FacetResult]:
+    results = []
+    for facet in FACETS:
+        if facet.param not in counts:
+            continue
+        selected = set(query.values(facet.param))
+        values = []
+        for code, label in facet.values(vocab).items():
+            n = counts[facet.param].get(code, 0)
+            if facet.hide_empty and n == 0 and code not in selected:
+                continue
+            values.append(FacetValue(
+                code, label, n, code in selected, toggle_url(facet.param, code),
+                facet.grouped(vocab, code) if facet.grouped else None,
+            ))
+        if facet.hide_empty:
+            values.sort(key=lambda v: (not v.selected, -v.count, v.label))
+        results.append(FacetResult(facet.param, str(facet.title), values, len(selected)))
+    return results
+
+
+def map_markers(query: SearchQuery, limit: int) -> tuple[list[dict], bool]:
+    """One marker per (offer, location) of the whole result set, best results first."""
+    ranked = ordered(select(Offer.id).where(*where_clauses(query)), query).limit(limit)
+    rows = db.session.execute(
+        select(Location.lat, Location.lon, Location.district_code, Offer.id, Offer.title, Organization.name,
+               Offer.category_code)
+        .join(offer_location, offer_location.c.location_id == Location.id)
+        .join(Offer, Offer.id == offer_location.c.offer_id)
+        .join(Organization, Organization.id == Offer.organization_id)
+        .where(Offer.id.in_(ranked.scalar_subquery()), Location.lat.is_not(None))
+        .limit(limit + 1)
+    ).all()
+    truncated = len(rows) > limit
+    markers = [
+        {"lat": lat, "lon": lon, "district": district, "offer_id": oid, "title": title, "provider": org,
+         "category_code": category}
+        for lat, lon, district, oid, title, org, category in rows[:limit]
+    ]
+    return markers, truncated
+
+
+def run(query: SearchQuery, vocab: Vocabulary, toggle_url: Callable[[str, str], str],
+        max_markers: int = 2000) -> SearchResult:
+    clauses = where_clauses(query)
+    total = db.session.scalar(select(func.count(Offer.id)).where(*clauses)) or 0
+    offers = list(
+        db.session.scalars(
+            ordered(select(Offer).where(*clauses), query)
+            .limit(query.per_page)
+            .offset((query.page - 1) * query.per_page)
+            .options(
+                selectinload(Offer.organization),
+                selectinload(Offer.category),
+                selectinload(Offer.languages),
+                selectinload(Offer.target_groups),
+                selectinload(Offer.locations).selectinload(Location.district),
+                selectinload(Offer.schedules),
+            )
+        )
+    )
+    facets = build_facets(query, vocab, facet_counts(query), toggle_url)
+    markers, truncated = map_markers(query, max_markers) if total and max_markers > 0 else ([], False)
+    return SearchResult(query, total, offers, facets, markers, truncated)
+
+
+def describe(query: SearchQuery, vocab: Vocabulary) -> list[str]:
+    """The active filters in words ("Arabisch · Frauen und Mädchen · Bärenkämpen")."""
+    parts = []
+    if query.q:
+        parts.append(str(_l("„%(text)s“", text=query.q)))  # quotation marks of the language
+    for facet in FACETS:
+        labels = facet.values(vocab)
+        for v in query.values(facet.param):
+            parts.append(labels.get(v, f"≤ {v} km"))
+    if query.near is not None:
+        parts.append(str(_l("nahe %(place)s", place=query.near.label or query.near_text)))
+    return parts
+
+
+def toggled_args(args, param: str, value: str) -> list[tuple[str, str]]:
+    """Query arguments with one facet value switched on or off (and paging reset)."""
+    items = [(k, v) for k, v in args.items(multi=True) if k != "page"]
+    if (param, value) in items:
+        return [(k, v) for k, v in items if (k, v) != (param, value)]
+    if param == "radius":
+        items = [(k, v) for k, v in items if k != "radius"]
+    return items + [(param, value)]
+
+
+def iter_params(args) -> Iterable[tuple[str, str]]:
+    known = set(SCALAR_PARAMS) | set(FACETS_BY_PARAM)
+    return [(k, v) for k, v in args.items(multi=True) if k in known]

@@ -1,0 +1,133 @@
+"""Public pages: the search page (list, facets, map) and the offer detail page. No login."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from urllib.parse import urlencode
+
+from flask import Blueprint, current_app, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from flask_babel import gettext as _
+
+from directory.core import maps
+from directory.offers import texts as offer_texts
+from directory.core import pictograms
+from directory.offers import schedules as schedule_text
+from directory.search import engine as search
+from directory.offers import vocabulary
+from directory.extensions import db
+from directory.core.geo import app_geocoder, distance_km
+from directory.core.i18n import current_language
+from directory.models import District, Location, Offer
+
+bp = Blueprint("public", __name__)
+
+
+def districts_geojson() -> dict:
+    features = []
+    for d in db.session.scalars(select(District).order_by(District.name)):
+        if d.boundary_geojson:
+            features.append({
+                "type": "Feature",
+                "properties": {"code": d.code, "name": d.name, "approximate": d.boundary_approximate},
+                "geometry": json.loads(d.boundary_geojson),
+            })
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _search_url(args: list[tuple[str, str]]) -> str:
+    query = urlencode(args)
+    return url_for("public.search_page") + ("?" + query if query else "")
+
+
+@bp.get("/")
+def search_page():
+    locale = current_language()
+    vocab = vocabulary.load(locale)
+    args = request.args
+    try:
+        query = search.parse(args, vocab, app_geocoder(), per_page=current_app.config["SEARCH_PER_PAGE"])
+    except search.InvalidSearch as exc:
+        return render_template(
+            "search/search.html", errors=exc.errors, result=None, vocab=vocab, args=args,
+            clear_url=url_for("public.search_page"),
+        ), 400
+
+    def toggle_url(param: str, value: str) -> str:
+        return _search_url(search.toggled_args(args, param, value))
+
+    result = search.run(query, vocab, toggle_url, current_app.config["MAP_MAX_MARKERS"])
+    # one url_for, then the id filled in: thousands of markers, same URL shape
+    offer_url = url_for("public.offer_detail", offer_id=987654321)
+    for marker in result.markers:
+        marker["url"] = offer_url.replace("987654321", str(marker["offer_id"]))
+    offer_texts.decorate_markers(result.markers, vocab, locale)  # translated titles, pictograms
+    map_parts = maps.results_map(result.markers, districts_geojson(), maps.map_config(),
+                                 label=_("Karte der Ergebnisse"))
+    distances = {}
+    if query.near is not None:
+        for offer in result.offers:
+            points = [(loc.lat, loc.lon) for loc in offer.locations if loc.lat is not None]
+            if points:
+                distances[offer.id] = min(distance_km((query.near.lat, query.near.lon), p) for p in points)
+    params = search.iter_params(args)
+    page_url = lambda n: _search_url([(k, v) for k, v in params if k != "page"] + ([("page", str(n))] if n > 1 else []))  # noqa: E731
+    return render_template(
+        "search/search.html",
+        errors=None, result=result, query=query, vocab=vocab, args=args,
+        described=search.describe(query, vocab), map_parts=map_parts, distances=distances,
+        page_url=page_url, clear_url=url_for("public.search_page"),
+        active=[(label, toggle_url(param, value)) for param, value, label in _active_filters(query, vocab)],
+        stale_before=dt.date.today() - dt.timedelta(days=current_app.config["STALE_AFTER_DAYS"]),
+    )
+
+
+def _active_filters(query: search.SearchQuery, vocab: vocabulary.Vocabulary):
+    for facet in search.FACETS:
+        labels = facet.values(vocab)
+        for value in query.values(facet.param):
+            yield facet.param, value, f"{facet.title}: {labels.get(value, value + ' km')}"
+
+
+@bp.get("/angebote/<int:offer_id>")
+def offer_detail(offer_id: int):
+    today = dt.date.today()
+    offer = db.session.scalar(
+        select(Offer)
+        .where(Offer.id == offer_id, search.visible_clause(today))
+        .options(
+            selectinload(Offer.locations).selectinload(Location.district),
+            selectinload(Offer.challenges),
+            selectinload(Offer.languages),
+            selectinload(Offer.target_groups),
+            selectinload(Offer.schedules),
+        )
+    )
+    if offer is None:
+        from flask import abort
+
+        abort(404)
+    locale = current_language()
+    vocab = vocabulary.load(locale)
+    icon = pictograms.url("category", offer.category_code)
+    category = vocab.categories[offer.category_code].label if offer.category_code in vocab.categories else ""
+    points = [
+        {"lat": loc.lat, "lon": loc.lon, "title": loc.name, "address": f"{loc.address}, {loc.postcode} {loc.city}",
+         "icon": icon, "category": category}
+        for loc in offer.locations if loc.lat is not None
+    ]
+    return render_template(
+        "search/offer.html",
+        offer=offer,
+        vocab=vocab,
+        slots=[(s, schedule_text.describe(s, locale)) for s in offer.schedules],
+        map_parts=maps.detail_map(points, maps.map_config(), label=_("Karte der Standorte")) if points else None,
+        stale_before=today - dt.timedelta(days=current_app.config["STALE_AFTER_DAYS"]),
+    )
+
+
+@bp.get("/ueber")
+def about():
+    return render_template("search/about.html", vocab=vocabulary.load(current_language()))

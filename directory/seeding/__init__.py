@@ -1,0 +1,1 @@
+"""Seed data: reference data, demo offers and their translations, demo accounts."""
