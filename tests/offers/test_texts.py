@@ -9,6 +9,7 @@ import pytest
 import yaml
 from sqlalchemy import select
 
+from directory.config import ROOT
 from directory.offers import texts as offer_texts
 from directory.core import pictograms
 from directory.seeding import loader as seeding
@@ -17,7 +18,7 @@ from directory.models import Offer, OfferTranslation
 from directory.seeding.translations import load_demo_translations
 from tests.factories import make_offer
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+SEEDS = ROOT / "seeds"
 
 
 def translate(offer, lang, source="provider", **fields):

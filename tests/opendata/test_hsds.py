@@ -12,19 +12,19 @@ import io
 import json
 import os
 import zipfile
-from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from directory.config import ROOT
 from directory.opendata import hsds
 from directory.extensions import db
 from directory.models import Challenge, FieldOfAction, Offer
 from tests.factories import make_offer, make_org, slot
 
-HSDS = Path(__file__).resolve().parents[2] / "shared" / "hsds"
+HSDS = ROOT.parent / "shared" / "hsds"
 SCHEMA_DIR = HSDS / "schema"
 
 

@@ -8,6 +8,7 @@ import pytest
 from babel.messages.pofile import read_po
 from flask import render_template_string
 
+from directory.config import ROOT
 from directory.seeding import babel_extract as babel_seeds
 from directory.core import i18n
 from directory.offers import vocabulary
@@ -70,7 +71,7 @@ def test_every_interface_language_is_compiled_and_available():
 def test_seed_vocabulary_labels_are_extracted_with_a_context():
     import yaml
 
-    root = Path(__file__).resolve().parent.parent / "seeds"
+    root = ROOT / "seeds"
     data = yaml.safe_load((root / "vocabularies.yaml").read_text(encoding="utf-8"))
     data.update(yaml.safe_load((root / "challenges.yaml").read_text(encoding="utf-8")))
     messages = list(babel_seeds.messages(data))
