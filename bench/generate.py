@@ -227,8 +227,8 @@ def build_schema(url: str):
     from flask_migrate import upgrade
 
     from directory import create_app
-    from directory.seeding import loader as seeding
     from directory.extensions import db
+    from directory.seeding import loader as seeding
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True})
     with app.app_context():

@@ -45,10 +45,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import generate  # noqa: E402  (bench/generate.py)
 from sqlalchemy import create_engine, event, func, select, text  # noqa: E402
 from tqdm import tqdm  # noqa: E402
-
-import generate  # noqa: E402  (bench/generate.py)
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DEFAULT_CACHE = Path(os.environ.get("WEGWEISER_BENCH_CACHE", "/tmp/wegweiser-bench"))
@@ -261,9 +260,9 @@ def percentile(values: list[float], p: float) -> float:
 
 def run_scenarios(db_info: BenchDb, args) -> list[ScenarioResult]:
     from directory import create_app
-    from directory.search import engine as search
     from directory.extensions import db
     from directory.models import District, Language, Offer, TargetGroup
+    from directory.search import engine as search
 
     app = create_app({
         "SQLALCHEMY_DATABASE_URI": db_info.url, "SECRET_KEY": "bench", "TESTING": True,

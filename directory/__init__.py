@@ -5,8 +5,10 @@ from pathlib import Path
 
 from flask import Flask
 
-from directory import cli, config as settings
-from directory.accounts import auth, permissions, views as accounts
+from directory import cli
+from directory import config as settings
+from directory.accounts import auth, permissions
+from directory.accounts import views as accounts
 from directory.config import ROOT
 from directory.core import errors, i18n
 from directory.counselling import views as counselling
@@ -14,8 +16,10 @@ from directory.dashboard import views as dashboard
 from directory.extensions import babel, csrf, db, limiter, login_manager, migrate
 from directory.moderation import views as moderation
 from directory.offers import texts as offer_texts
-from directory.opendata import api, views as opendata, widget
-from directory.providers import translations as provider_translations, views as providers
+from directory.opendata import api, widget
+from directory.opendata import views as opendata
+from directory.providers import translations as provider_translations
+from directory.providers import views as providers
 from directory.referrals import views as referrals
 from directory.search import views as search
 

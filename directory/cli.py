@@ -1,25 +1,24 @@
 """Every command-line command (`flask --app wsgi <command>`), registered in one place."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
-
-import datetime as dt
 
 import click
 from flask import Flask
 from sqlalchemy import func, select
 from tqdm import tqdm
 
-from directory.search import fulltext
-from directory.seeding import loader as seeding
 from directory.core.geo import app_geocoder
 from directory.core.mail import outbox
 from directory.extensions import db
 from directory.models import Organization, User
 from directory.offers import freshness, importer
 from directory.referrals import retention
+from directory.search import fulltext
 from directory.seeding import demo_accounts
+from directory.seeding import loader as seeding
 
 
 def register(app: Flask) -> None:

@@ -52,13 +52,13 @@ def from_environment(instance_path: str) -> dict:
         "REDIS_URL": env.get("REDIS_URL"),
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
         "RATELIMIT_LOGIN": env.get("RATELIMIT_LOGIN", "10 per minute"),
-        # issue 5: referral sheets (QR codes, PDF) and how long referrals are kept
+        # referral sheets (QR codes, PDF) and how long referrals are kept
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", ""),
         "PDF_FONT_DIR": env.get("PDF_FONT_DIR", "/usr/share/fonts/truetype/dejavu"),
         "REFERRAL_RETENTION_DAYS": int(env.get("REFERRAL_RETENTION_DAYS", "365")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        # issue 4: providers' accounts, moderation, freshness, mail
+        # providers' accounts, moderation, freshness, mail
         "STALE_HIDE_AFTER_DAYS": int(env.get("STALE_HIDE_AFTER_DAYS", "365")),
         "CONFIRM_REMIND_AFTER_DAYS": int(env.get("CONFIRM_REMIND_AFTER_DAYS", "152")),
         "CONFIRM_REMIND_INTERVAL_DAYS": int(env.get("CONFIRM_REMIND_INTERVAL_DAYS", "30")),

@@ -19,11 +19,8 @@ import pytest
 from sqlalchemy import create_engine, delete, text
 
 from directory import create_app
-from directory.seeding import loader as seeding
 from directory.extensions import db
 from directory.models import (
-    User,
-    membership,
     Location,
     Offer,
     OfferTranslation,
@@ -32,22 +29,34 @@ from directory.models import (
     ReferralEvent,
     ReferralOffer,
     Schedule,
+    User,
+    membership,
     offer_challenge,
     offer_language,
     offer_location,
     offer_target_group,
 )
+from directory.seeding import loader as seeding
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = os.environ.get("TEST_BACKENDS", "sqlite,postgresql").split(",")
 # Deleted after each test on the scratch database, in this order. Areas add their tables here.
 CONTENT_TABLES = [offer_challenge, offer_language, offer_location, offer_target_group, membership]
 CONTENT_MODELS = [Schedule, OfferTranslation, Offer, Location, User, Organization]
-CONTENT_MODELS[:0] = [ReferralEvent, ReferralOffer, Referral]  # issue 5: before offers and users
-# issue 4: revisions, history, invitations, reminders, imports, outbox (before offers and users)
-from directory.models import ChangeRecord, ConfirmReminder, ImportRun, Invitation, OfferRevision, OutboxMessage  # noqa: E402
+CONTENT_MODELS[:0] = [ReferralEvent, ReferralOffer, Referral]  # before offers and users
+# revisions, history, invitations, reminders, imports, outbox (before offers and users)
+from directory.models import (  # noqa: E402
+    ChangeRecord,
+    ConfirmReminder,
+    ImportRun,
+    Invitation,
+    OfferRevision,
+    OutboxMessage,
+)
+
 CONTENT_MODELS[:0] = [ChangeRecord, OfferRevision, ConfirmReminder, Invitation, ImportRun, OutboxMessage]
-from directory.models import SearchDemand  # noqa: E402  (issue 7: aggregated search demand)
+from directory.models import SearchDemand  # noqa: E402  (aggregated search demand)
+
 CONTENT_MODELS.append(SearchDemand)
 
 

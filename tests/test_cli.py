@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from directory.seeding import demo_accounts
-from directory.extensions import db
 from directory.core.mail import send_mail
+from directory.extensions import db
 from directory.models import User
+from directory.seeding import demo_accounts
 from tests.factories import make_org
 
 

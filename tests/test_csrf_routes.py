@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from werkzeug.routing import IntegerConverter
 
 from directory.extensions import csrf, db
 from directory.models import ChangeRecord, Offer, OutboxMessage
 from tests.factories import make_offer
-
-from werkzeug.routing import IntegerConverter
 
 
 def _exempt(app, rule) -> bool:

@@ -4,9 +4,9 @@ import datetime as dt
 import pytest
 
 from directory import config
-from directory.search import fulltext
-from directory.offers import schedules as schedule_text
 from directory.models import Schedule
+from directory.offers import schedules as schedule_text
+from directory.search import fulltext
 
 
 @pytest.mark.parametrize("query,words", [

@@ -1,4 +1,4 @@
-"""Helpers for the tests of the providers' workflow (issue 4): editor form data, mails."""
+"""Helpers for the tests of the providers' workflow: editor form data, mails."""
 from __future__ import annotations
 
 import re

@@ -3,13 +3,21 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 
-from directory.extensions import db, limiter
 from directory.accounts.forms import LoginForm, LogoutForm
+from directory.extensions import db, limiter
 from directory.models import User, utcnow
 
 bp = Blueprint("auth", __name__)

@@ -1,7 +1,6 @@
 """Forms of sign-in, sign-up, invitations and password reset."""
 from __future__ import annotations
 
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -20,8 +19,6 @@ from wtforms.validators import (
     Length,
     Optional,
 )
-
-
 
 from directory.core.forms import strip as _strip
 

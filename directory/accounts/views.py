@@ -4,19 +4,40 @@ offer from the link in a reminder mail. Links in mails are signed and expire
 (:mod:`directory.tokens`). Sign-up and reset mails are rate-limited (RATELIMIT_ACCOUNT)."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from sqlalchemy import func, select
 
-from directory.offers import editing
-from directory.core import tokens
 from directory.accounts.auth import home_for
-from directory.extensions import db, limiter
-from directory.core.mail import external_url, send_mail, staff_addresses
-from directory.models import Invitation, Offer, OfferStatus, Organization, Role, User, utcnow
-from directory.accounts.forms import AcceptInvitationForm, ForgotPasswordForm, ResetPasswordForm, SignupForm
+from directory.accounts.forms import (
+    AcceptInvitationForm,
+    ForgotPasswordForm,
+    ResetPasswordForm,
+    SignupForm,
+)
+from directory.core import tokens
 from directory.core.forms import ActionForm
+from directory.core.mail import external_url, send_mail, staff_addresses
+from directory.extensions import db, limiter
+from directory.models import (
+    Invitation,
+    Offer,
+    OfferStatus,
+    Organization,
+    Role,
+    User,
+    utcnow,
+)
+from directory.offers import editing
 
 bp = Blueprint("account", __name__)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from directory.extensions import db
@@ -35,7 +36,6 @@ def error_response(code: int, message: str | None = None, field: str | None = No
 
 
 def register(app: Flask) -> None:
-    from flask_wtf.csrf import CSRFError
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):

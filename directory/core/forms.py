@@ -1,14 +1,11 @@
 """Pieces every area's forms share (Flask-WTF, CSRF on every form, lazily translated labels)."""
 from __future__ import annotations
 
-
 from flask_wtf import FlaskForm
 from wtforms import (
     SelectMultipleField,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
-
-
 
 
 class MultiCheckboxField(SelectMultipleField):

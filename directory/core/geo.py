@@ -21,8 +21,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Protocol
 
+from flask import current_app
 from geopy.distance import geodesic
+from geopy.exc import GeopyError
+from geopy.extra.rate_limiter import RateLimiter
+from geopy.geocoders import Nominatim
+from sqlalchemy import select
+
 from directory.config import ROOT
+from directory.extensions import db
+from directory.models import District
 
 SEEDS = ROOT / "seeds"
 KM_PER_DEGREE_LAT = 111.32
@@ -128,8 +136,6 @@ class NominatimGeocoder:
     """geopy's Nominatim, one request per second, results limited to the configured city."""
 
     def __init__(self, user_agent: str, city: str, fallback: Geocoder) -> None:
-        from geopy.extra.rate_limiter import RateLimiter
-        from geopy.geocoders import Nominatim
 
         self.city = city
         self.fallback = fallback
@@ -138,7 +144,6 @@ class NominatimGeocoder:
         )
 
     def geocode(self, query: str) -> GeoPoint | None:
-        from geopy.exc import GeopyError
 
         try:
             hit = self._geocode(f"{query}, {self.city}", country_codes="de")
@@ -201,11 +206,7 @@ def _geometry(boundary: str) -> dict:
 
 def app_geocoder() -> Geocoder:
     """The geocoder configured for the current Flask app (GEOCODER=gazetteer|nominatim)."""
-    from flask import current_app
-    from sqlalchemy import select
 
-    from directory.extensions import db
-    from directory.models import District
 
     cached = current_app.extensions.get("wegweiser_geocoder")
     if cached is not None:

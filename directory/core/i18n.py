@@ -26,9 +26,17 @@ from urllib.parse import urlencode
 
 from babel.support import NullTranslations, Translations
 from flask import Flask, g, has_request_context, redirect, request
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_translations, refresh
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    get_locale,
+    get_translations,
+    refresh,
+)
 from markupsafe import Markup
 from werkzeug.wrappers import Response
+
 from directory.config import ROOT
 
 # code → name in its own script, direction. To add a language: add it here, then

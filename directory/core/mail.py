@@ -21,7 +21,7 @@ from flask import current_app, has_request_context, url_for
 from sqlalchemy import select
 
 from directory.extensions import db
-from directory.models import OutboxMessage, Role, User
+from directory.models import OutboxMessage, Role, User, membership
 
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
@@ -86,7 +86,6 @@ def staff_addresses() -> list[str]:
 
 
 def member_addresses(organization_id: int) -> list[str]:
-    from directory.models import membership
 
     return list(db.session.scalars(
         select(User.email)

@@ -49,9 +49,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import folium
+from branca.element import CssLink, JavascriptLink, MacroElement
 from flask import current_app, url_for
 from flask_babel import gettext as _
-from branca.element import CssLink, JavascriptLink, MacroElement
 from folium.map import Layer
 from folium.plugins import FastMarkerCluster
 from folium.template import Template

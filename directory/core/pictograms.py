@@ -12,6 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from flask import url_for
+
 from directory.config import ROOT
 
 DIRECTORY = ROOT / "static" / "img" / "pictograms"

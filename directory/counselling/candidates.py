@@ -21,9 +21,9 @@ from sqlalchemy import and_, exists, func, not_, or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import ColumnElement
 
+from directory.core.geo import KM_PER_DEGREE_LAT, km_per_degree_lon
 from directory.counselling import matching
 from directory.extensions import db
-from directory.core.geo import KM_PER_DEGREE_LAT, km_per_degree_lon
 from directory.models import (
     Location,
     Offer,

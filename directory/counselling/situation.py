@@ -28,11 +28,11 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 
-from directory.counselling import matching
 from directory.core.geo import Geocoder, parse_point
+from directory.counselling import matching
 from directory.models import WEEKDAYS
-from directory.search.engine import InvalidSearch, single_value
 from directory.offers.vocabulary import Vocabulary
+from directory.search.engine import InvalidSearch, single_value
 
 LANGUAGE_ROWS = 5
 RADIUS_CHOICES = ("1", "2", "5", "10", "25")

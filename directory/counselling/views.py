@@ -11,7 +11,17 @@ import datetime as dt
 
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_time as babel_format_time
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import format_decimal, get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -19,25 +29,28 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from directory.counselling import matching
-from directory.counselling import candidates as matching_data
-from directory.referrals import sheet as referral_sheet
-from directory.offers import schedules as schedule_text
-from directory.counselling import situation as situation_form
-from directory.offers import vocabulary
+from directory.accounts.permissions import roles_required
+from directory.core import maps
 from directory.core.errors import error_response
-from directory.extensions import db
 from directory.core.geo import app_geocoder
 from directory.core.i18n import current_language
+from directory.counselling import candidates as matching_data
+from directory.counselling import matching
+from directory.counselling import situation as situation_form
+from directory.extensions import db
 from directory.models import (
     DECLINE_REASONS,
+    WEEKDAYS,
     Location,
     Offer,
     Organization,
     Referral,
     ReferralOffer,
 )
-from directory.accounts.permissions import roles_required
+from directory.models.activity import record_demand as record
+from directory.offers import schedules as schedule_text
+from directory.offers import vocabulary
+from directory.referrals import sheet as referral_sheet
 from directory.referrals.status import REASON_LABELS, STATUS_LABELS, apply_status_change
 from directory.search.engine import visible_clause
 
@@ -101,12 +114,10 @@ def reason_text(item, vocab: vocabulary.Vocabulary, locale: str) -> str:
                              lambda one, many, n: translations.ngettext(one, many, n))
 
 
-# --- demand counts for the city dashboard (issue 7) -------------------------------------------
+# --- demand counts for the city dashboard -------------------------------------------
 
 def record_demand(situation: matching.ClientSituation, form: situation_form.SituationForm) -> None:
-    """Anonymous counts of what counsellors ask for (issue 7's dashboard: "languages asked for
-    in counsellors' searches"): per day and code, no user, no situation."""
-    from directory.models.activity import record_demand as record
+    """Anonymous counts of what counsellors ask for: per day and code, no user, no situation."""
 
     record("language", sorted({s.code for s in situation.languages}))
     record("target", sorted(situation.target_groups))
@@ -138,7 +149,6 @@ def _form_page(form, vocab, errors=None, finding=None, situation=None, status=20
 
 
 def schedule_weekdays(locale: str) -> list[tuple[str, str]]:
-    from directory.models import WEEKDAYS
 
     return [(code, schedule_text.weekday_name(i, locale)) for i, code in enumerate(WEEKDAYS)]
 
@@ -313,7 +323,6 @@ def _sheet_referral(code: str) -> Referral:
 @bp.get("/vermittlungen/<code>/bogen")
 @roles_required("counsellor")
 def sheet(code: str):
-    from directory.core import maps
 
     referral = _sheet_referral(code)
     data = referral_sheet.build(referral)

@@ -10,7 +10,7 @@ numbers can be tested against plain queries on the demo data.
 * :func:`stale_offers` – published offers never confirmed or not confirmed for too long.
 * :func:`languages` – languages offered (published offers) versus asked for in counsellors'
   searches (sum of :class:`~directory.models.activity.SearchDemand` over a period).
-* :func:`referral_outcomes` – per offer, how its referrals ended (issue 5's referrals).
+* :func:`referral_outcomes` – per offer, how its referrals ended.
 * :func:`district_counts` – offers per district for one challenge (the choropleth map).
 """
 from __future__ import annotations
@@ -21,18 +21,21 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, case, distinct, func, or_, select
 from sqlalchemy.sql import ColumnElement
 
-from directory.search import engine as search
 from directory.extensions import db
 from directory.models import (
     Location,
     Offer,
     Organization,
+    Referral,
+    ReferralOffer,
+    ReferralStatus,
     SearchDemand,
     offer_challenge,
     offer_language,
     offer_location,
     offer_target_group,
 )
+from directory.search import engine as search
 
 
 @dataclass(frozen=True)
@@ -181,16 +184,10 @@ class OutcomeRow:
         return sum(self.counts.values())
 
 
-def referral_outcomes(since: dt.date | None = None) -> tuple[list[str], list[OutcomeRow]] | None:
+def referral_outcomes(since: dt.date | None = None) -> tuple[list[str], list[OutcomeRow]]:
     """Statuses and, per offer with referrals, how many are in each status.
 
-    Returns None when the referral models (issue 5) are not installed – HOOK: the dashboard
-    then says that outcomes will appear once referrals exist.
     """
-    try:
-        from directory.models.referrals import Referral, ReferralOffer, ReferralStatus
-    except ImportError:  # pragma: no cover - issue 5 not merged
-        return None
     statuses = [s.value for s in ReferralStatus]
     stmt = (
         select(ReferralOffer.offer_id, Offer.title, Organization.name, ReferralOffer.status,

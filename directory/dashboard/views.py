@@ -14,14 +14,14 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from directory.accounts.permissions import roles_required
+from directory.core.errors import error_response
+from directory.core.i18n import current_language
 from directory.dashboard import charts
 from directory.dashboard import figures as dashboard
-from directory.offers import vocabulary
-from directory.core.errors import error_response
 from directory.extensions import db
-from directory.core.i18n import current_language
 from directory.models import District
-from directory.accounts.permissions import roles_required
+from directory.offers import vocabulary
 
 bp = Blueprint("dashboard", __name__, url_prefix="/auswertung")
 PERIODS = (30, 90, 180, 365)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from directory.extensions import db
+
 from .directory import Organization, utcnow
 
 __all__ = ["Role", "User", "membership"]

@@ -1,4 +1,4 @@
-"""Aggregated, anonymous activity: what counsellors ask for (issue 7's city dashboard).
+"""Aggregated, anonymous activity: what counsellors ask for.
 
 :class:`SearchDemand` is a counter per day, kind and code – e.g. (2026-11-28, "language", "ar")
 → 4 – incremented by :func:`record_demand` whenever a counsellor runs a matching search. No

@@ -30,12 +30,11 @@ from sqlalchemy import (
     Table,
     Text,
     Time,
+    event,
 )
-from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from directory.extensions import db
-
 
 __all__ = [
     "utcnow", "OfferStatus", "WEEKDAYS", "FieldOfAction", "Challenge", "Measure", "Category",
@@ -226,7 +225,7 @@ class Offer(db.Model):
     valid_from: Mapped[dt.date | None] = mapped_column(Date)
     valid_to: Mapped[dt.date | None] = mapped_column(Date)
     last_confirmed: Mapped[dt.date | None] = mapped_column(Date, index=True)
-    # Optimistic locking (issue 4, directory/offer_editing.py): raised by one on every saved edit.
+    # Optimistic locking (directory/offers/editing.py): raised by one on every saved edit.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(
@@ -235,7 +234,7 @@ class Offer(db.Model):
     # Text indexed by the database's full-text search (SQLite FTS5 / PostgreSQL tsvector),
     # kept up to date from the offer's fields; see directory/fulltext.py.
     search_text: Mapped[str] = mapped_column(Text, default="")
-    # issue 5 (matching, referrals): children are looked after during the offer (None =
+    # Matching and referrals: children are looked after during the offer (None =
     # not stated); open places reported by the provider (None = not counted, 0 = full)
     childcare: Mapped[bool | None] = mapped_column(Boolean)
     open_places: Mapped[int | None] = mapped_column(Integer)

@@ -1,4 +1,4 @@
-"""The mail outbox (issue 4): with MAIL_BACKEND=outbox (development, tests) every mail is
+"""The mail outbox: with MAIL_BACKEND=outbox (development, tests) every mail is
 stored here instead of being sent; with smtp, only mails that could not be delivered are."""
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from sqlalchemy import DateTime, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from directory.extensions import db
+
 from .directory import utcnow
 
 __all__ = ["OutboxMessage"]

@@ -1,4 +1,4 @@
-"""Providers' workflow (issue 4): proposed changes awaiting moderation, the change history,
+"""Providers' workflow: proposed changes awaiting moderation, the change history,
 invitations, confirmation reminders and import runs.
 
 * :class:`OfferRevision` – what a provider proposes for an offer: the whole editor state as
@@ -17,6 +17,7 @@ from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.extensions import db
+
 from .accounts import User
 from .directory import Location, Offer, Organization, utcnow
 

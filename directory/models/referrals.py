@@ -1,4 +1,4 @@
-"""Referrals (issue 5): a counsellor hands a client one or more offers on a referral sheet.
+"""Referrals: a counsellor hands a client one or more offers on a referral sheet.
 
 A :class:`Referral` holds no client data at all: a random reference code (printed on the
 sheet), the counsellor's organisation, the date and the language the sheet was printed in.
@@ -23,6 +23,7 @@ from sqlalchemy import DateTime, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.extensions import db
+
 from .accounts import User
 from .directory import Offer, Organization, utcnow
 

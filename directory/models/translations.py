@@ -1,4 +1,4 @@
-"""Offer texts in other languages (issue 6).
+"""Offer texts in other languages.
 
 An offer is written in German (``Offer.title`` …). A provider may add a translation of the
 four texts per language; the public pages show it to visitors whose interface language it is,
@@ -15,10 +15,19 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import Mapped, Session, backref, mapped_column, relationship
 
 from directory.extensions import db
+
 from .directory import Offer, utcnow
 
 __all__ = ["OfferTranslation", "TranslationSource", "TRANSLATED_FIELDS"]
@@ -41,7 +50,7 @@ class OfferTranslation(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     plain_summary: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(String(16), default=TranslationSource.provider.value)
-    # who last saved it (a user id of issue 4's accounts; no foreign key so that deleting a
+    # who last saved it (a user id of accounts; no foreign key so that deleting a
     # user keeps the text)
     updated_by: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

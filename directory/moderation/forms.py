@@ -1,7 +1,6 @@
 """Forms of the moderation pages."""
 from __future__ import annotations
 
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -13,8 +12,6 @@ from wtforms.validators import (
     DataRequired,
     Length,
 )
-
-
 
 from directory.core.forms import strip as _strip
 

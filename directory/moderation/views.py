@@ -3,21 +3,29 @@ differences and preview, approve or send back with a reason, all offers, an offe
 offers hidden because nobody confirmed them, the import upload and (admins) the mail outbox."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from directory.offers import freshness
-from directory.offers import importer
+from directory.accounts.permissions import roles_required
 from directory.core import maps
-from directory.offers import editing
-from directory.offers import vocabulary
-from directory.extensions import db
+from directory.core.forms import ActionForm
 from directory.core.geo import app_geocoder
 from directory.core.i18n import current_language
 from directory.core.mail import outbox
+from directory.extensions import db
 from directory.models import (
     ImportRun,
     Offer,
@@ -26,10 +34,9 @@ from directory.models import (
     User,
     membership,
 )
-from directory.accounts.permissions import roles_required
-from directory.offers.states import offer_state, open_revisions
-from directory.core.forms import ActionForm
 from directory.moderation.forms import ApproveOrganizationForm, ImportForm, ReturnForm
+from directory.offers import editing, freshness, importer, vocabulary
+from directory.offers.states import offer_state, open_revisions
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 PER_PAGE = 50

@@ -26,13 +26,20 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
+from babel.dates import format_date as babel_date
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from directory.extensions import db
 from directory.core.geo import district_for_point
+from directory.core.mail import (
+    external_url,
+    member_addresses,
+    send_mail,
+    staff_addresses,
+)
+from directory.extensions import db
 from directory.models import (
     Challenge,
     ChangeRecord,
@@ -47,9 +54,11 @@ from directory.models import (
     Schedule,
     TargetGroup,
     User,
+    offer_location,
     utcnow,
 )
 from directory.models.moderation import OPEN_STATES
+from directory.offers.schedules import describe, weekday_name
 
 TEXT_FIELDS = ("title", "summary", "description", "plain_summary")
 SCALAR_FIELDS = (
@@ -264,7 +273,6 @@ def publishes_directly(user: User, organization: Organization) -> bool:
 def organization_locations(organization: Organization) -> list[Location]:
     """Locations a provider may choose for the organisation's offers: its own, and those its
     offers already use (demo data and imports may have locations without an owner)."""
-    from directory.models import offer_location
 
     used = (
         select(offer_location.c.location_id)
@@ -545,7 +553,6 @@ def send_back(revision: OfferRevision, moderator: User, reason: str) -> None:
 
 
 def approve_organization(organization: Organization, moderator: User, trusted: bool = False) -> None:
-    from directory.core.mail import external_url, member_addresses, send_mail
 
     organization.approved = True
     organization.trusted = bool(trusted)
@@ -563,7 +570,6 @@ def approve_organization(organization: Organization, moderator: User, trusted: b
 
 
 def _notify_staff_of_submission(offer: Offer, change: bool) -> None:
-    from directory.core.mail import external_url, send_mail, staff_addresses
 
     subject = _l("Wegweiser: Änderung zur Prüfung – %(title)s", title=offer.title) if change else \
         _l("Wegweiser: neues Angebot zur Prüfung – %(title)s", title=offer.title)
@@ -576,7 +582,6 @@ def _notify_staff_of_submission(offer: Offer, change: bool) -> None:
 
 
 def _notify_provider(revision: OfferRevision, approved: bool) -> None:
-    from directory.core.mail import external_url, send_mail
 
     user = revision.created_by
     if user is None or not user.active:
@@ -643,9 +648,7 @@ def _labels(vocab) -> dict[str, dict[str, str]]:
 
 
 def slot_text(s: dict, locale: str) -> str:
-    from babel.dates import format_date as babel_date
 
-    from directory.offers.schedules import weekday_name
 
     s = slot_dict(s)
     if s["date"]:
@@ -710,7 +713,6 @@ def preview(data: dict, organization: Organization, vocab, locale: str,
             extra_locations: list[dict] = ()) -> SimpleNamespace:
     """A plain object with what the offer page shows, built from editor data (never an ORM
     object, so nothing can be flushed by accident)."""
-    from directory.offers.schedules import describe
 
     data = normalise(data)
     locations = []

@@ -26,8 +26,8 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
 from directory.core import tokens
-from directory.extensions import db
 from directory.core.mail import external_url, member_addresses, send_mail
+from directory.extensions import db
 from directory.models import ConfirmReminder, Offer, OfferStatus, utcnow
 from directory.offers.editing import record
 

@@ -17,13 +17,17 @@ import io
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from zipfile import BadZipFile
 
 from flask_babel import lazy_gettext as _l
+from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from directory.config import ROOT
+from directory.core.geo import Geocoder
+from directory.core.geo import normalise as normalise_place
 from directory.extensions import db
-from directory.core.geo import Geocoder, normalise as normalise_place
 from directory.models import (
     Category,
     Challenge,
@@ -45,7 +49,6 @@ from directory.offers.editing import (
     organization_locations,
     record,
 )
-from directory.config import ROOT
 
 COLUMNS = (
     "external_id", "organization", "title", "category", "summary", "description", "plain_summary",
@@ -167,9 +170,7 @@ def _read_csv(content: bytes) -> list[list]:
 
 
 def _read_xlsx(content: bytes) -> list[list]:
-    from zipfile import BadZipFile
 
-    from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)

@@ -13,8 +13,8 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from directory.core import pictograms
-from directory.extensions import db
 from directory.core.i18n import SOURCE_LANGUAGE, current_language, direction
+from directory.extensions import db
 from directory.models import Offer, OfferTranslation, TranslationSource
 
 FIELDS = ("title", "summary", "description", "plain_summary")

@@ -6,9 +6,16 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from directory.extensions import db
 from directory.core.i18n import SOURCE_LANGUAGE, is_translated, translations_for
-from directory.models import Category, Challenge, District, FieldOfAction, Language, TargetGroup
+from directory.extensions import db
+from directory.models import (
+    Category,
+    Challenge,
+    District,
+    FieldOfAction,
+    Language,
+    TargetGroup,
+)
 
 
 @dataclass(frozen=True)

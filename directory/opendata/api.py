@@ -12,16 +12,14 @@ from urllib.parse import urlencode
 from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
 from flask_babel import gettext as _
 
-from directory.opendata import data as api_data
-from directory.opendata import formats
-from directory.opendata import hsds
-from directory.opendata import openapi
-from directory.search import engine as search
-from directory.offers import vocabulary
-from directory.extensions import csrf
-from directory.core.http import cookieless
 from directory.core.geo import app_geocoder
+from directory.core.http import cookieless
 from directory.core.i18n import available, current_language
+from directory.extensions import csrf
+from directory.offers import vocabulary
+from directory.opendata import data as api_data
+from directory.opendata import formats, hsds, openapi
+from directory.search import engine as search
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)

@@ -16,7 +16,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import selectinload
 
-from directory.search import engine as search
 from directory.extensions import db
 from directory.models import (
     WEEKDAYS,
@@ -25,9 +24,11 @@ from directory.models import (
     Offer,
     Organization,
     Schedule,
+    offer_challenge,
     offer_location,
 )
 from directory.offers.vocabulary import Vocabulary
+from directory.search import engine as search
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -342,7 +343,6 @@ def taxonomy_json(vocab: Vocabulary, counts: dict[str, int]) -> list[dict]:
 
 
 def challenge_counts() -> dict[str, int]:
-    from directory.models import offer_challenge
 
     rows = db.session.execute(
         select(offer_challenge.c.challenge_code, func.count(distinct(offer_challenge.c.offer_id)))

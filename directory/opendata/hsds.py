@@ -31,8 +31,6 @@ from typing import Any, Iterable
 
 from sqlalchemy import select
 
-from directory.search import engine as search
-from directory.opendata.data import OFFER_LOADS
 from directory.extensions import db
 from directory.models import (
     Category,
@@ -45,6 +43,8 @@ from directory.models import (
     TargetGroup,
 )
 from directory.offers.schedules import describe
+from directory.opendata.data import OFFER_LOADS
+from directory.search import engine as search
 
 HSDS_VERSION = "3.0"
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://wegweiser.minden.example/hsds")

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from directory.search import engine as search
-from directory.opendata.data import MAX_PER_PAGE
 from directory.core.i18n import available
 from directory.models import WEEKDAYS
 from directory.offers.vocabulary import Vocabulary
+from directory.opendata.data import MAX_PER_PAGE
+from directory.search import engine as search
 
 VERSION = "1.0.0"
 MAX_ID = 2_147_483_647  # ids are 32-bit integers on PostgreSQL

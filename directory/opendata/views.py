@@ -8,17 +8,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-
-import click
 from urllib.parse import urlencode
 
+import click
 from flask import Blueprint, render_template, request, url_for
 
-from directory.opendata import hsds
-from directory.opendata import openapi
-from directory.search import engine as search
-from directory.offers import vocabulary
 from directory.core.i18n import current_language
+from directory.offers import vocabulary
+from directory.opendata import hsds, openapi
+from directory.search import engine as search
 
 bp = Blueprint("opendata", __name__, url_prefix="/daten", cli_group=None)
 

@@ -21,16 +21,16 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from directory.opendata import data as api_data
-from directory.opendata import formats
-from directory.offers import schedules as schedule_text
-from directory.search import engine as search
-from directory.offers import vocabulary
-from directory.extensions import db
 from directory.core.geo import app_geocoder
 from directory.core.http import cookieless
 from directory.core.i18n import INTERFACE_LANGUAGES, available, current_language
+from directory.extensions import db
 from directory.models import Offer, Organization
+from directory.offers import schedules as schedule_text
+from directory.offers import vocabulary
+from directory.opendata import data as api_data
+from directory.opendata import formats
+from directory.search import engine as search
 
 bp = Blueprint("widget", __name__)
 

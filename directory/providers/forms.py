@@ -20,6 +20,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -28,14 +29,11 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
-from wtforms.fields.choices import SelectChoice
 
-
-
-from directory.core.forms import MultiCheckboxField, strip as _strip
+from directory.core.forms import MultiCheckboxField
+from directory.core.forms import strip as _strip
 from directory.offers.editing import normalise
 from directory.search.engine import WEEKDAY_LABELS
-
 
 MAX_SCHEDULE_ROWS = 30
 

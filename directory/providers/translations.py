@@ -17,12 +17,18 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import Length
 
-from directory.offers import machine_translation
-from directory.offers import editing as offer_editing
-from directory.extensions import db
-from directory.core.i18n import INTERFACE_LANGUAGES, SOURCE_LANGUAGE, direction
-from directory.models import TRANSLATED_FIELDS, Offer, OfferTranslation, TranslationSource, utcnow
 from directory.accounts.permissions import get_own_offer_or_404, roles_required
+from directory.core.i18n import INTERFACE_LANGUAGES, SOURCE_LANGUAGE, direction
+from directory.extensions import db
+from directory.models import (
+    TRANSLATED_FIELDS,
+    Offer,
+    OfferTranslation,
+    TranslationSource,
+    utcnow,
+)
+from directory.offers import editing as offer_editing
+from directory.offers import machine_translation
 
 bp = Blueprint("provider_translations", __name__, url_prefix="/anbieter/angebote")
 EDITORS = ("provider", "moderator")

@@ -5,22 +5,33 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
-from directory.offers import states
-from directory.core import maps
-from directory.offers import editing
-from directory.core import tokens
-from directory.offers import vocabulary
-from directory.extensions import db
+from directory.accounts.permissions import (
+    get_own_offer_or_404,
+    get_own_organization_or_404,
+    roles_required,
+)
+from directory.core import maps, tokens
+from directory.core.forms import ActionForm
 from directory.core.geo import app_geocoder, district_for_point
 from directory.core.i18n import current_language
 from directory.core.mail import external_url, send_mail
+from directory.extensions import db
 from directory.models import (
     ChangeRecord,
     District,
@@ -31,9 +42,14 @@ from directory.models import (
     Organization,
     utcnow,
 )
-from directory.accounts.permissions import get_own_offer_or_404, get_own_organization_or_404, roles_required
-from directory.core.forms import ActionForm
-from directory.providers.forms import ConfirmForm, InviteForm, LocationForm, OfferForm, form_data
+from directory.offers import editing, states, vocabulary
+from directory.providers.forms import (
+    ConfirmForm,
+    InviteForm,
+    LocationForm,
+    OfferForm,
+    form_data,
+)
 
 bp = Blueprint("provider", __name__, url_prefix="/anbieter")
 EDITORS = ("provider", "moderator")

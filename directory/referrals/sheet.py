@@ -1,7 +1,7 @@
 """The referral sheet the client takes home: printable HTML and a PDF (fpdf2).
 
 Texts are in the client's language where there is a real translation – the interface
-catalogue (issue 6) for the fixed words, a provider-written :class:`OfferTranslation` for the
+catalogue for the fixed words, a provider-written :class:`OfferTranslation` for the
 offer's title and summary – with German alongside; where there is none, only German is shown.
 Each offer has its address, times, contact, a QR code with the absolute URL of its public page
 (``PUBLIC_BASE_URL``, else the URL the request came in on) and, in HTML, a small map.
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,10 +25,12 @@ import qrcode.image.svg
 from babel.core import UnknownLocaleError
 from flask import current_app, request, url_for
 from flask_babel import force_locale, gettext
+from fpdf import FPDF
 
 from directory.core import i18n
-from directory.offers import schedules as schedule_text
+from directory.extensions import db
 from directory.models import Language, Offer, Referral
+from directory.offers import schedules as schedule_text
 
 SOURCE = "de"
 
@@ -144,7 +147,7 @@ def public_base_url() -> str:
     configured = current_app.config.get("PUBLIC_BASE_URL")
     if configured:
         return configured.rstrip("/")
-    # issue 6's LanguagePrefix moves "/fa" into SCRIPT_NAME and keeps the original here
+    # LanguagePrefix moves "/fa" into SCRIPT_NAME and keeps the original here
     script = request.environ.get("wegweiser.base_script", request.script_root)
     return request.host_url.rstrip("/") + script.rstrip("/")
 
@@ -167,7 +170,6 @@ def qr_png(url: str):
 
 
 def build(referral: Referral, today: dt.date | None = None) -> Sheet:
-    from directory.extensions import db
 
     today = today or dt.date.today()
     lang = referral.language_code or SOURCE
@@ -234,7 +236,6 @@ def render_pdf(sheet: Sheet) -> bytes:
 
 
 def _render_pdf(sheet: Sheet, scale: float) -> bytes:
-    from fpdf import FPDF
 
     folder = _font_dir()
     pdf = FPDF(format="A4", unit="mm")
@@ -333,6 +334,5 @@ def _render_pdf(sheet: Sheet, scale: float) -> bytes:
 
 def page_count(pdf_bytes: bytes) -> int:
     """Pages of a PDF written by fpdf2 (counted from its page objects)."""
-    import re
 
     return len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf_bytes))

@@ -1,5 +1,5 @@
 """Aggregated referral outcomes – the only view of referrals moderators and the city dashboard
-(issue 7) get. Nothing here returns a reference code, an organisation that referred, a user
+get. Nothing here returns a reference code, an organisation that referred, a user
 or a date finer than the month: only counts per offer, per status and per decline reason.
 
 Anonymised referrals (after the retention period) are counted like all others.
@@ -20,7 +20,13 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select
 
 from directory.extensions import db
-from directory.models import Offer, Organization, Referral, ReferralOffer, ReferralStatus
+from directory.models import (
+    Offer,
+    Organization,
+    Referral,
+    ReferralOffer,
+    ReferralStatus,
+)
 
 STATUSES = [s.value for s in ReferralStatus]
 STARTED = (ReferralStatus.started.value, ReferralStatus.completed.value)

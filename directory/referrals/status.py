@@ -1,7 +1,8 @@
 """A referred offer's status: the labels, and applying a status form from a counsellor or provider."""
 from __future__ import annotations
 
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from directory.models import DECLINE_REASONS, InvalidTransition, ReferralOffer

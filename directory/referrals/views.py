@@ -15,11 +15,11 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from directory.referrals import stats as referral_stats
-from directory.referrals.status import REASON_LABELS, STATUS_LABELS, apply_status_change
+from directory.accounts.permissions import get_own_offer_or_404, roles_required
 from directory.extensions import db
 from directory.models import Offer, Referral, ReferralOffer
-from directory.accounts.permissions import get_own_offer_or_404, roles_required
+from directory.referrals import stats as referral_stats
+from directory.referrals.status import REASON_LABELS, STATUS_LABELS, apply_status_change
 
 bp = Blueprint("referrals", __name__)
 

@@ -16,14 +16,20 @@ import math
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, case, distinct, func, or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import ColumnElement
 
-from directory.search import fulltext
+from directory.core.geo import (
+    KM_PER_DEGREE_LAT,
+    Geocoder,
+    GeoPoint,
+    km_per_degree_lon,
+    parse_point,
+)
 from directory.extensions import db
-from directory.core.geo import KM_PER_DEGREE_LAT, GeoPoint, Geocoder, km_per_degree_lon, parse_point
 from directory.models import (
     WEEKDAYS,
     Location,
@@ -37,6 +43,7 @@ from directory.models import (
     offer_target_group,
 )
 from directory.offers.vocabulary import Vocabulary
+from directory.search import fulltext
 
 MAX_VALUE_LENGTH = 200
 MAX_VALUES_PER_PARAM = 50
@@ -397,7 +404,6 @@ def visible_clause(today: dt.date, hide_after_days: int | None = None) -> Column
     Offers not confirmed for ``hide_after_days`` (default: the app's STALE_HIDE_AFTER_DAYS,
     365; 0 switches the rule off) are hidden from search, the offer page and the API."""
     if hide_after_days is None:
-        from flask import current_app, has_app_context
 
         hide_after_days = current_app.config.get("STALE_HIDE_AFTER_DAYS", 365) if has_app_context() else 365
     clauses = [

@@ -5,22 +5,20 @@ import datetime as dt
 import json
 from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from flask_babel import gettext as _
-
-from directory.core import maps
-from directory.offers import texts as offer_texts
-from directory.core import pictograms
-from directory.offers import schedules as schedule_text
-from directory.search import engine as search
-from directory.offers import vocabulary
-from directory.extensions import db
+from directory.core import maps, pictograms
 from directory.core.geo import app_geocoder, distance_km
 from directory.core.i18n import current_language
+from directory.extensions import db
 from directory.models import District, Location, Offer
+from directory.offers import schedules as schedule_text
+from directory.offers import texts as offer_texts
+from directory.offers import vocabulary
+from directory.search import engine as search
 
 bp = Blueprint("public", __name__)
 
@@ -106,7 +104,6 @@ def offer_detail(offer_id: int):
         )
     )
     if offer is None:
-        from flask import abort
 
         abort(404)
     locale = current_language()

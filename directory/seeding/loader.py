@@ -11,8 +11,8 @@ from typing import Callable, Iterable
 
 from sqlalchemy import select
 
-from directory.extensions import db
 from directory.core.geo import district_for_point
+from directory.extensions import db
 from directory.models import (
     WEEKDAYS,
     Category,
@@ -27,8 +27,15 @@ from directory.models import (
     Schedule,
     TargetGroup,
 )
-from directory.seeding.common import DEMO_PREFIX, SEEDS, SeedError, read_yaml, set_changed
+from directory.seeding.common import (
+    DEMO_PREFIX,
+    SEEDS,
+    SeedError,
+    read_yaml,
+    set_changed,
+)
 from directory.seeding.translations import load_demo_translations
+
 
 def _upsert(model, key: str, **values):
     obj = db.session.get(model, key)

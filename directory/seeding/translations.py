@@ -9,7 +9,13 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from directory.extensions import db
-from directory.models import TRANSLATED_FIELDS, Language, Offer, OfferTranslation, TranslationSource
+from directory.models import (
+    TRANSLATED_FIELDS,
+    Language,
+    Offer,
+    OfferTranslation,
+    TranslationSource,
+)
 from directory.seeding.common import DEMO_PREFIX, SeedError, read_yaml, set_changed
 
 

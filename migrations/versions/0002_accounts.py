@@ -1,4 +1,4 @@
-"""accounts, memberships, moderation, history, freshness (issue 4)
+"""accounts, memberships, moderation, history, freshness
 
 Revision ID: 0002
 Revises: 0001

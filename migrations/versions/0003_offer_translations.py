@@ -1,4 +1,4 @@
-"""offer translations (issue 6)
+"""offer translations
 
 Revision ID: 0003
 Revises: 0002

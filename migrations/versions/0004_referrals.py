@@ -1,4 +1,4 @@
-"""referrals, childcare and open places on offers (issue 5)
+"""referrals, childcare and open places on offers
 
 Revision ID: 0004
 Revises: 0003

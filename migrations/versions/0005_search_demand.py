@@ -1,4 +1,4 @@
-"""open data and dashboard: search log (issue 7)
+"""open data and dashboard: search log
 
 Revision ID: 0005
 Revises: 0004

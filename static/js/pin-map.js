@@ -1,4 +1,4 @@
-// Pin correction (issue 4): a small map with a draggable marker for each .pin-map element,
+// Pin correction: a small map with a draggable marker for each .pin-map element,
 // kept in step with a latitude/longitude input pair. Without JavaScript (or Leaflet) the
 // inputs alone do the job; the map stays hidden. Only the configured tile URL is requested.
 (function () {

@@ -16,7 +16,7 @@ from directory.referrals import sheet as referral_sheet
 from tests.browser.conftest import ARTIFACTS, screenshot
 from tests.conftest import make_app
 
-try:  # issue 6's axe-core helper
+try:  # axe-core helper
     from tests.browser.axe import assert_no_serious_violations
 except ImportError:  # pragma: no cover - until that helper exists
     assert_no_serious_violations = None
@@ -31,7 +31,14 @@ PASSWORD = "ein-langes-passwort-fuer-tests"
 def counsellor(databases, backend):
     """A counsellor of the demo Caritas (Migrationsberatung), removed with its referrals after."""
     from directory.extensions import db
-    from directory.models import Organization, Referral, ReferralEvent, ReferralOffer, User, membership
+    from directory.models import (
+        Organization,
+        Referral,
+        ReferralEvent,
+        ReferralOffer,
+        User,
+        membership,
+    )
 
     app = make_app(databases.url(backend, "demo"))
     with app.app_context():

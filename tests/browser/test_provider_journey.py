@@ -1,4 +1,4 @@
-"""A new provider's journey in a real browser (issue 4): sign up, wait for approval, create an
+"""A new provider's journey in a real browser: sign up, wait for approval, create an
 offer with two locations and a schedule (one address geocoded, one point set by hand), preview,
 submit, a moderator approves it, the public finds it in the right district and on the map; a
 second provider cannot touch it. Runs on the scratch database (it writes), cleaned afterwards."""

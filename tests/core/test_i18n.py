@@ -9,9 +9,9 @@ from babel.messages.pofile import read_po
 from flask import render_template_string
 
 from directory.config import ROOT
-from directory.seeding import babel_extract as babel_seeds
 from directory.core import i18n
 from directory.offers import vocabulary
+from directory.seeding import babel_extract as babel_seeds
 
 CATALOGUES = Path(i18n.TRANSLATIONS)
 LANGUAGES = [code for code in i18n.INTERFACE_LANGUAGES if code != "de"]

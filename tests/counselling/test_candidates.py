@@ -6,12 +6,12 @@ import datetime as dt
 import pytest
 from sqlalchemy import event, select
 
-from directory.counselling import matching
 from directory.counselling import candidates as matching_data
-from directory.offers import vocabulary
-from directory.extensions import db
+from directory.counselling import matching
 from directory.counselling.matching import ClientSituation, LanguageSkill, TimeWindow
+from directory.extensions import db
 from directory.models import WEEKDAYS, Offer
+from directory.offers import vocabulary
 
 # the demo data's dates lie in 2026/27; a fixed day keeps the cases stable
 TODAY = dt.date(2026, 11, 30)

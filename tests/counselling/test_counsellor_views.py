@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from directory.core import i18n
-from directory.referrals import sheet as referral_sheet
 from directory.extensions import db
 from directory.models import OfferTranslation, Referral, ReferralOffer
+from directory.referrals import sheet as referral_sheet
 from tests.conftest import csrf_token
 from tests.factories import make_location, make_offer, make_org, slot
 

@@ -7,12 +7,12 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from directory.offers import editing
 from directory.extensions import db
 from directory.models import Offer, OfferRevision, Organization
+from directory.offers import editing
 from tests.conftest import csrf_token
 from tests.factories import make_offer, make_org
-from tests.workflow_support import make_user, mails
+from tests.workflow_support import mails, make_user
 
 
 def submitted_offer(org: Organization, **overrides) -> Offer:

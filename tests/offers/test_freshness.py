@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from directory.offers import freshness
 from directory.extensions import db
 from directory.models import ChangeRecord, ConfirmReminder
+from directory.offers import freshness
 from tests.conftest import csrf_token
 from tests.factories import make_offer, make_org
 from tests.workflow_support import link_in, mails, make_user

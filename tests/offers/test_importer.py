@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from directory.offers import importer
-from directory.extensions import db
 from directory.core.geo import app_geocoder
+from directory.extensions import db
 from directory.models import ChangeRecord, ImportRun, Location, Offer, Organization
+from directory.offers import importer
 from tests.conftest import csrf_token
 from tests.factories import make_offer, make_org
 

@@ -10,11 +10,11 @@ import yaml
 from sqlalchemy import select
 
 from directory.config import ROOT
-from directory.offers import texts as offer_texts
 from directory.core import pictograms
-from directory.seeding import loader as seeding
 from directory.extensions import db
 from directory.models import Offer, OfferTranslation
+from directory.offers import texts as offer_texts
+from directory.seeding import loader as seeding
 from directory.seeding.translations import load_demo_translations
 from tests.factories import make_offer
 

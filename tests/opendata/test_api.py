@@ -7,9 +7,9 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from directory.opendata import openapi
 from directory.extensions import db
 from directory.models import Offer
+from directory.opendata import openapi
 from directory.search.engine import visible_clause
 from tests.factories import make_offer, make_org
 

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import rrulestr
 from icalendar import Calendar
 
-from directory.opendata import formats
 from directory.extensions import db
+from directory.opendata import formats
 from tests.factories import make_location, make_offer, make_org, slot
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -19,9 +19,9 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from directory.config import ROOT
-from directory.opendata import hsds
 from directory.extensions import db
 from directory.models import Challenge, FieldOfAction, Offer
+from directory.opendata import hsds
 from tests.factories import make_offer, make_org, slot
 
 HSDS = ROOT.parent / "shared" / "hsds"

@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from directory.opendata import widget
 from directory.extensions import db
+from directory.opendata import widget
 from tests.factories import make_offer, make_org
 
 

@@ -6,7 +6,6 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from directory.referrals import stats as referral_stats
 from directory.extensions import db
 from directory.models import (
     InvalidTransition,
@@ -17,6 +16,7 @@ from directory.models import (
     new_reference_code,
     utcnow,
 )
+from directory.referrals import stats as referral_stats
 from directory.referrals.retention import apply_retention
 from tests.factories import make_offer, make_org
 

@@ -7,10 +7,10 @@ import re
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from directory.search import engine as search
-from directory.offers import vocabulary
 from directory.extensions import db
 from directory.models import WEEKDAYS
+from directory.offers import vocabulary
+from directory.search import engine as search
 from tests.factories import make_location, make_offer, make_org, slot
 
 

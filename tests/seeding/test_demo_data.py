@@ -6,7 +6,6 @@ from urllib.parse import parse_qsl
 import pytest
 from sqlalchemy import func, select
 
-from directory.seeding import loader as seeding
 from directory.extensions import db
 from directory.models import (
     Challenge,
@@ -18,6 +17,7 @@ from directory.models import (
     offer_challenge,
     offer_location,
 )
+from directory.seeding import loader as seeding
 
 DISTRICTS = {
     "Bärenkämpen", "Bölhorst", "Dankersen", "Dützen", "Haddenhausen", "Häverstädt", "Hahlen",
