@@ -81,6 +81,7 @@ def test_farsi_speaking_mother_gets_the_housing_course_first_with_reasons():
     top = result.matches[0]
     assert [text(r) for r in top.reasons] == [
         "✓ hilft bei: B4, housing",
+        "✓ Schwerpunkt: genau dieser Bedarf",
         "✓ spricht fa, native",
         "✓ für families, refugees, women_girls",
         "✓ 0,1 km entfernt (Begegnungszentrum)",
@@ -125,7 +126,7 @@ def test_soft_criteria_rank_but_do_not_exclude():
     free_near = offer(2)
     assert ids(m.match(client, [cheap_far, free_near], TODAY)) == [2, 1]
     cost = m.evaluate(client, cheap_far, TODAY).reason("cost")
-    assert (cost.status, cost.hard, text(cost)) == ("miss", False, "✗ nicht kostenlos")
+    assert (cost.status, cost.hard, text(cost)) == ("miss", False, "– nicht kostenlos")
 
 
 # --- language levels -----------------------------------------------------------------------------
@@ -149,7 +150,7 @@ def test_better_language_ranks_higher_and_a2_is_explained():
     arabic, german = offer(1, languages={"ar"}), offer(2, languages={"de"})
     result = m.match(client, [german, arabic], TODAY)
     assert ids(result) == [1, 2]
-    assert text(result.matches[1].reason("language")) == "✗ nur de, Klient*in: A2"
+    assert text(result.matches[1].reason("language")) == "– nur de, Klient*in: A2"
     assert text(result.matches[0].reason("language")) == "✓ spricht ar, native"
 
 
@@ -183,7 +184,7 @@ def test_nearer_offer_ranks_higher_and_max_distance_excludes():
     assert ids(result) == [2, 1]
     assert result.excluded_by == {"distance": 1}
     relax = result.relaxations[0]
-    assert m.describe(relax) == "1 Angebot passt bei bis zu 9 km Entfernung"
+    assert m.describe(relax) == "1 Angebot passt, wenn 9 km in Ordnung sind"
 
 
 def test_wheelchair_need_measures_only_to_usable_locations():
@@ -298,10 +299,16 @@ def test_nothing_fits_names_the_biggest_blocker_and_the_nearest_misses():
     assert result.matches == []
     assert result.excluded_by == {"language": 5, "cost": 2}
     assert result.top_blocker == ("language", 5)
-    first = result.relaxations[0]
-    assert m.describe(first) == "3 Angebote passen, wenn de in Ordnung ist"
-    assert [x.candidate.id for x in first.offers] == [1, 2, 3]
-    assert m.describe(result.relaxations[1]) == "1 Angebot passt, wenn es etwas kosten darf"
+    # the group with the best offer first: the Arabic one that costs money
+    cost, language, russian = result.relaxations
+    assert m.describe(cost) == "1 Angebot passt, wenn es etwas kosten darf"
+    assert cost.change == ("cost", None)
+    assert m.describe(language) == "3 Angebote passen, wenn de in Ordnung ist"
+    assert [x.candidate.id for x in language.offers] == [1, 2, 3]
+    assert language.change == ("language", "de")
+    # each offer in one group: the Ukrainian/Russian one in its own
+    assert m.describe(russian) == "1 Angebot passt, wenn ru in Ordnung ist"
+    assert [x.candidate.id for x in russian.offers] == [4]
     # offer 6 breaks two hard constraints: no near miss
     assert 6 not in {x.candidate.id for x in result.near_misses}
 
