@@ -647,9 +647,14 @@ def period_of(t: dt.time) -> str:
     return "night" if t >= PERIODS["night"][0] else "morning"
 
 
-def time_token(slot: Slot) -> str:
-    """``day:period`` of a slot, the form's notation (``tue:evening``)."""
-    return f"{WEEKDAY_CODES[slot.weekday]}:{period_of(slot.opens)}"
+def time_tokens(slot: Slot) -> list[str]:
+    """The ``day:period`` tokens (the form's notation, ``tue:evening``) that together cover the
+    slot, from the part of the day it starts in to the one it ends in."""
+    names = list(PERIODS)
+    first = names.index(period_of(slot.opens))
+    last = first if slot.closes <= slot.opens else names.index(period_of(
+        (dt.datetime.combine(dt.date.min, slot.closes) - TIME_TOLERANCE).time()))
+    return [f"{WEEKDAY_CODES[slot.weekday]}:{name}" for name in names[first:max(first, last) + 1]]
 
 
 WEEKDAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -695,8 +700,9 @@ def _relaxation(s: ClientSituation, criterion: str, misses: list[Match], today: 
         tokens = []
         for x in shown:
             slots = [slot for slot in x.candidate.slots if slot.is_current(today)] or list(x.candidate.slots)
-            if slots and time_token(slots[0]) not in tokens:
-                tokens.append(time_token(slots[0]))
+            for token in time_tokens(slots[0]) if slots else ():
+                if token not in tokens:
+                    tokens.append(token)
         params["times"] = tokens
         change = ("time", tuple(tokens))
     elif criterion == "capacity":

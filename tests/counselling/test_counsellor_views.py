@@ -121,7 +121,7 @@ def test_nothing_fits_says_why_and_shows_near_misses(client, login_as, world):
     ({"language-0": "de", "level-0": "B3"}, "level-0", "Unbekanntes Sprachniveau: B3"),
     ({"target": ["employers"]}, "target", "Unbekannte Zielgruppe: employers"),
     ({"challenge": ["Q9"]}, "challenge", "Unbekannte Herausforderung: Q9"),
-    ({"time": ["mon:night"]}, "time", "Unbekannte Zeitangabe: mon:night"),
+    ({"time": ["mon:dawn"]}, "time", "Unbekannte Zeitangabe: mon:dawn"),
     ({"free": "yes please"}, "free", "Ungültiger Wert: yes please"),
     ({"postcode": "1" * 5000}, "postcode", "Die Eingabe ist zu lang"),
 ])

@@ -89,7 +89,8 @@ def test_farsi_speaking_mother_gets_the_housing_course_first_with_reasons():
         "✓ kostenlos",
         "✓ mit Kinderbetreuung",
     ]
-    assert 99 <= top.percent <= 100 and top.score < top.max_score  # 0.07 km is not quite 0
+    # W1 was not asked for: half specific; 0.07 km is not quite 0
+    assert 90 <= top.percent < 100 and top.score < top.max_score
     # the Mietführerschein breaks three hard constraints and is no near miss either
     assert set(m.evaluate(mother, german_evening, TODAY).failed) == {"language", "time", "cost"}
     assert result.near_misses == []
