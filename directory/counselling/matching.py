@@ -86,7 +86,7 @@ GENERIC_TARGET = "all"
 
 PERIODS: dict[str, tuple[dt.time, dt.time]] = {
     "morning": (dt.time(6, 0), dt.time(12, 0)),
-    "afternoon": (dt.time(12, 0), dt.time(17, 0)),
+    "afternoon": (dt.time(12, 0), dt.time(18, 0)),
     "evening": (dt.time(17, 0), dt.time(22, 0)),
     "night": (dt.time(22, 0), dt.time(23, 59)),
 }
@@ -372,6 +372,9 @@ def age_groups_of(age: int) -> frozenset[str]:
 
 
 def _age(s: ClientSituation, c: Candidate) -> Reason | None:
+    """Only offers with an age-bound group are judged: ✓ when one includes the age, excluded
+    when the offer is for age-bound groups only and none includes it (an offer also for
+    families or everyone is left to the target criterion)."""
     if s.age is None:
         return None
     bound = c.target_groups & AGE_GROUPS.keys()
@@ -380,10 +383,10 @@ def _age(s: ClientSituation, c: Candidate) -> Reason | None:
     fitting = sorted(bound & age_groups_of(s.age))
     if fitting:
         return Reason("age", FIT, N_("für %(targets)s: passt zum Alter"), {"targets": fitting}, WEIGHTS["age"])
-    params = {"targets": sorted(bound), "age": s.age}
     if c.target_groups <= AGE_GROUPS.keys():
-        return Reason("age", MISS, N_("nur für %(targets)s, nicht für %(age)s Jahre"), params, 0, hard=True)
-    return Reason("age", MISS, N_("vor allem für %(targets)s"), params, 0)
+        return Reason("age", MISS, N_("nur für %(targets)s, nicht für %(age)s Jahre"),
+                      {"targets": sorted(bound), "age": s.age}, 0, hard=True)
+    return None
 
 
 def _language(s: ClientSituation, c: Candidate) -> Reason | None:
@@ -632,7 +635,11 @@ RELAXATION_MESSAGES = {
         "%(n)s Angebote passen, sind aber nicht rollstuhlgerecht"),
     "capacity": ngettext("%(n)s Angebot passt, ist aber zurzeit ausgebucht",
         "%(n)s Angebote passen, sind aber zurzeit ausgebucht"),
+    "pair": ngettext("%(n)s Angebot passt, wenn zwei Bedingungen gelockert werden: %(first)s und %(second)s",
+        "%(n)s Angebote passen, wenn zwei Bedingungen gelockert werden: %(first)s und %(second)s"),
 }
+#: pair groups shown when no offer misses only one condition
+PAIR_GROUPS = 2
 #: near misses shown per group
 GROUP_SIZE = 3
 #: at most this many language groups ("… wenn Deutsch in Ordnung ist", "… wenn Englisch …")
@@ -710,6 +717,27 @@ def _relaxation(s: ClientSituation, criterion: str, misses: list[Match], today: 
     return [Relaxation(criterion, RELAXATION_MESSAGES[criterion], params, shown, change, len(misses))]
 
 
+def _pair_relaxations(s: ClientSituation, misses: list[Match], today: dt.date) -> list[Relaxation]:
+    """When nothing misses only one condition: the best offers that miss exactly two, grouped by
+    the pair, each group with both changes (``("pair", (change, change))``)."""
+    by_pair: dict[tuple[str, str], list[Match]] = {}
+    for m in rank(misses):
+        a, b = sorted(m.failed, key=RELAXABLE.index)
+        by_pair.setdefault((a, b), []).append(m)
+    groups = []
+    for (a, b), ms in by_pair.items():
+        first = _relaxation(s, a, ms, today)[0]
+        subset = [x for x in ms if x in first.offers]
+        second = _relaxation(s, b, subset, today)[0]
+        offers = [x for x in subset if x in second.offers]
+        if not offers or first.change is None or second.change is None:
+            continue
+        groups.append(Relaxation("pair", RELAXATION_MESSAGES["pair"], {"n": len(offers), "first": a, "second": b},
+                                 offers, ("pair", (first.change, second.change)), len(offers)))
+    groups.sort(key=lambda r: (-r.offers[0].score, -r.total))
+    return groups[:PAIR_GROUPS]
+
+
 def match(situation: ClientSituation, candidates: Iterable[Candidate], today: dt.date | None = None,
           limit: int | None = None) -> MatchResult:
     """Rank the candidates for the situation; group the offers that miss exactly one hard
@@ -717,7 +745,7 @@ def match(situation: ClientSituation, candidates: Iterable[Candidate], today: dt
     today = today or dt.date.today()
     evaluated = [evaluate(situation, c, today) for c in candidates]
     excluded_by = {c: 0 for c in HARD}
-    matches, near = [], []
+    matches, near, two = [], [], []
     for m in evaluated:
         failed = m.failed
         for criterion in failed:
@@ -726,6 +754,8 @@ def match(situation: ClientSituation, candidates: Iterable[Candidate], today: dt
             matches.append(m)
         elif len(failed) == 1 and failed[0] in RELAXABLE:
             near.append(m)
+        elif len(failed) == 2 and all(c in RELAXABLE for c in failed):
+            two.append(m)
     considered = len(evaluated) - excluded_by["needs"]
     near = rank(near)
     by_criterion: dict[str, list[Match]] = {}
@@ -735,6 +765,8 @@ def match(situation: ClientSituation, candidates: Iterable[Candidate], today: dt
     # groups whose best offer ranks highest first; on a tie the larger group
     relaxations.sort(key=lambda r: (-r.offers[0].score, -r.total, RELAXABLE.index(
         "language" if r.criterion == "only_languages" else r.criterion)))
+    if not relaxations:
+        relaxations = _pair_relaxations(situation, two, today)
     ranked = rank(matches)
     return MatchResult(
         matches=ranked[:limit] if limit else ranked,
@@ -763,8 +795,6 @@ def plain_label(kind: str, value) -> str:
         return f"{day} {value['opens']:%H:%M}–{value['closes']:%H:%M}"
     if kind == "need":
         return str(value[1])
-    if kind == "time":
-        return str(value)
     return str(value)
 
 

@@ -242,6 +242,8 @@ def change_token(change: tuple[str, object] | None) -> str:
         return f"language:{value}"
     if criterion == "time":
         return "time:" + ",".join(value)
+    if criterion == "pair":
+        return ";".join(change_token(part) for part in value)
     return criterion
 
 
@@ -251,13 +253,17 @@ def radius_for(km) -> str:
 
 
 def relax(data, vocab: Vocabulary):
-    """The form data with one condition widened as a ``relax`` value says; the data unchanged
-    (without ``relax``) for an unknown value. Returns a new MultiDict."""
+    """The form data with the conditions widened as a ``relax`` value says (one change, or two
+    joined by ``;``); unknown changes are ignored. Returns a new MultiDict without ``relax``."""
     out = data.copy()
     token = out.pop("relax", "") or ""
-    if isinstance(token, list):  # pragma: no cover - MultiDict.pop gives the first value
-        token = token[0]
-    criterion, _, value = token[:400].partition(":")
+    for part in token[:400].split(";")[:2]:
+        _relax_one(out, part, vocab)
+    return out
+
+
+def _relax_one(out, token: str, vocab: Vocabulary) -> None:
+    criterion, _, value = token.partition(":")
     flags = {"cost": "free", "childcare": "childcare", "wheelchair": "wheelchair",
              "only_languages": "only_languages"}
     if criterion in flags:
@@ -283,4 +289,3 @@ def relax(data, vocab: Vocabulary):
         tokens = [t for t in value.split(",") if t in allowed]
         times = out.getlist("time")
         out.setlist("time", times + [t for t in tokens if t not in times])
-    return out

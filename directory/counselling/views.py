@@ -99,6 +99,8 @@ def labeler(vocab: vocabulary.Vocabulary, locale: str):
             return format_decimal(value, format="0.0")
         if kind == "max":
             return format_decimal(value, format="0.#")
+        if kind in ("first", "second"):
+            return str(CRITERION_LABELS.get(value, value))
         if kind == "time":
             day, _sep, period = value.partition(":")
             weekday = schedule_text.weekday_name(WEEKDAYS.index(day), locale) if day in WEEKDAYS else day
