@@ -399,3 +399,75 @@ def test_referral_list_filters_by_status_and_rejects_unknown_ones(client, login_
     page = client.get("/beratung/vermittlungen")
     assert page.status_code == 200 and code not in page.get_data(as_text=True)
     assert client.get(f"/beratung/vermittlungen/{code}").status_code == 404
+
+
+# --- age, languages, relaxation, unconfirmed offers -------------------------------------------
+
+def test_age_is_validated_and_kept(client, login_as, world):
+    login_as("counsellor", organizations=[world.a])
+    response = post_situation(client, {**MOTHER, "age": "zwölf"})
+    assert response.status_code == 400
+    assert "Bitte das Alter in Jahren angeben" in response.get_data(as_text=True)
+    html = post_situation(client, {**MOTHER, "age": "34", "only_languages": "1"}).get_data(as_text=True)
+    assert 'name="age" value="34"' in html
+    assert re.search(r'name="only_languages" value="1" id="s-only-languages" checked', html)
+
+
+def test_distance_choices_include_3_and_15_km(client, login_as, world):
+    login_as("counsellor", organizations=[world.a])
+    html = client.get(MATCH).get_data(as_text=True)
+    assert re.findall(r'<option value="(\d+)"[^>]*>\d+ km</option>', html) == ["1", "2", "3", "5", "10", "15", "25"]
+    assert post_situation(client, {**MOTHER, "max_km": "15"}).status_code == 200
+    assert post_situation(client, {**MOTHER, "max_km": "4"}).status_code == 400
+
+
+def test_near_misses_are_grouped_with_a_one_click_relaxed_search(client, login_as, world):
+    login_as("counsellor", organizations=[world.a])
+    # Bärenkämpen, sport within 1 km: the women's sport is ~5 km away in Hahlen
+    data = {"district": "baerenkaempen", "max_km": "1", "challenge": ["Z3"]}
+    html = post_situation(client, data).get_data(as_text=True)
+    assert titles(html) == []
+    group = re.search(r'<div class="relax-group" id="relax-1" data-criterion="distance">\s*'
+                      r'<h4 class="relax-group__title">(.*?)</h4>', html, re.S)
+    assert group and re.fullmatch(r"1 Angebot passt, wenn \d+ km in Ordnung sind", group.group(1))
+    button = re.search(r'formaction="/beratung/" formnovalidate name="relax" value="(distance:\d+)"', html)
+    assert button and titles(html, near=True) == ["Frauensport"]
+    # each near-miss card breaks exactly the one condition of its group
+    card = html[html.index('data-near-miss="true"'):]
+    card = card[:card.index("</li>\n")]
+    assert card.count("reason--hard") == 1 and 'data-criterion="distance"' in card
+    # the button re-sends the situation (the hidden fields) with the change: the offer now fits
+    relaxed = post_situation(client, {**data, "relax": button.group(1)}).get_data(as_text=True)
+    assert titles(relaxed) == ["Frauensport"]
+    assert f'<option value="{button.group(1).split(":")[1]}" selected>' in relaxed
+
+
+def test_relaxing_a_language_adds_it_to_the_situation(client, login_as, world):
+    login_as("counsellor", organizations=[world.a])
+    data = {"district": "baerenkaempen", "language-0": "uk", "challenge": ["Z3"]}
+    html = post_situation(client, data).get_data(as_text=True)
+    assert 'name="relax" value="language:de"' in html
+    relaxed = post_situation(client, {**data, "relax": "language:de"}).get_data(as_text=True)
+    assert titles(relaxed) == ["Frauensport"]
+    assert re.search(r'name="language-1" id="s-language-1"[^>]*>.*?<option value="de" selected>', relaxed, re.S)
+
+
+def test_unknown_relaxation_is_ignored(client, login_as, world):
+    login_as("counsellor", organizations=[world.a])
+    response = post_situation(client, {**MOTHER, "relax": "nonsense:\x00" + "x" * 5000})
+    assert response.status_code == 200
+    assert titles(response.get_data(as_text=True))[0] == "Fit für die Wohnung"
+
+
+def test_unconfirmed_offers_are_shown_to_counsellors_marked_and_can_be_referred(client, login_as, world):
+    import datetime as dt
+
+    world.course.last_confirmed = dt.date.today() - dt.timedelta(days=400)
+    db.session.commit()
+    assert client.get(f"/angebote/{world.course.id}").status_code == 404  # hidden from the public
+    login_as("counsellor", organizations=[world.a])
+    html = post_situation(client, MOTHER).get_data(as_text=True)
+    assert titles(html)[0] == "Fit für die Wohnung"
+    assert "unbestätigt seit" in html and 'data-unconfirmed="' in html
+    response = create_referral(client, [world.course])
+    assert response.status_code == 302
