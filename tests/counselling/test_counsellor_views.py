@@ -471,3 +471,65 @@ def test_unconfirmed_offers_are_shown_to_counsellors_marked_and_can_be_referred(
     assert "unbestätigt seit" in html and 'data-unconfirmed="' in html
     response = create_referral(client, [world.course])
     assert response.status_code == 302
+
+
+# --- the sheet is complete ---------------------------------------------------------------------
+
+def test_sheet_states_registration_periods_and_costs(client, login_as, world, app):
+    import datetime as dt
+
+    login_as("counsellor", organizations=[world.a])
+    world.course.registration_required = True
+    world.course.valid_to = dt.date.today() + dt.timedelta(days=200)
+    thursdays = slot("thu", "09:30", "11:30")
+    thursdays.valid_from, thursdays.valid_to = dt.date(2026, 9, 1), dt.date.today() + dt.timedelta(days=100)
+    world.course.schedules.append(thursdays)
+    db.session.commit()
+    create_referral(client, [world.course, world.evening], language="")
+    code = db.session.scalar(select(Referral.code))
+    html = client.get(f"/beratung/vermittlungen/{code}/bogen").get_data(as_text=True)
+    course = html[html.index(f'data-offer-id="{world.course.id}"'):html.index(f'data-offer-id="{world.evening.id}"')]
+    evening = html[html.index(f'data-offer-id="{world.evening.id}"'):]
+    assert "Anmeldung erforderlich" in course and "Ohne Anmeldung" in evening
+    assert f"gültig bis {world.course.valid_to:%d.%m.%Y}" in course
+    assert f"Jeden Donnerstag, 09:30–11:30 Uhr (gültig vom 01.09.2026 bis {thursdays.valid_to:%d.%m.%Y})" in course
+    assert "kostenlos" in course and "49 €" in evening
+    assert client.get(f"/beratung/vermittlungen/{code}/bogen.pdf").status_code == 200
+
+
+def test_sheet_offers_the_machine_translation_marked_where_configured(client, login_as, world, app):
+    login_as("counsellor", organizations=[world.a])
+    create_referral(client, [world.sport], language="ar")
+    code = db.session.scalar(select(Referral.code))
+    url = f"/beratung/vermittlungen/{code}/bogen"
+    off = client.get(url).get_data(as_text=True)
+    assert "[ar] Frauensport" not in off and "maschinell übersetzt" not in off  # the hook is off
+    app.config["MACHINE_TRANSLATION"] = "tests.fake_translator:make"
+    app.extensions.pop("wegweiser_translator", None)
+    try:
+        html = client.get(url).get_data(as_text=True)
+        assert 'lang="ar" dir="rtl">[ar] Frauensport</bdi>' in html
+        assert 'class="sheet-offer__machine"' in html and "maschinell übersetzt" in html
+        # a provider's own translation wins and is not marked
+        db.session.add(OfferTranslation(offer=world.sport, language_code="ar", title="رياضة للنساء",
+                                        source="provider"))
+        db.session.commit()
+        html = client.get(url).get_data(as_text=True)
+        assert "رياضة للنساء" in html and "[ar] Frauensport" not in html and "sheet-offer__machine" not in html
+        assert client.get(url + ".pdf").status_code == 200
+    finally:
+        app.config["MACHINE_TRANSLATION"] = "off"
+        app.extensions.pop("wegweiser_translator", None)
+
+
+def test_sheet_of_an_unconfirmed_offer_has_no_link_to_the_hidden_page(client, login_as, world, app):
+    import datetime as dt
+
+    login_as("counsellor", organizations=[world.a])
+    world.sport.last_confirmed = dt.date.today() - dt.timedelta(days=500)
+    db.session.commit()
+    create_referral(client, [world.course, world.sport])
+    code = db.session.scalar(select(Referral.code))
+    html = client.get(f"/beratung/vermittlungen/{code}/bogen").get_data(as_text=True)
+    assert f"/angebote/{world.course.id}" in html and f"/angebote/{world.sport.id}" not in html
+    assert "Bitte telefonisch oder per E-Mail melden." in html
