@@ -16,8 +16,8 @@ Criteria (hard part → excluded; soft part → points):
 
 * needs       – the offer addresses none of the asked-for challenges/categories → excluded;
                 points ∝ share of the asked-for needs it covers.
-* focus       – how specifically the offer addresses the asked-for needs: the share of the
-                offer's own challenges that were asked for (a recognition counselling tagged
+* focus       – (when challenges are asked for) how specifically the offer addresses them: the
+                share of the offer's own challenges that were asked for (a recognition counselling tagged
                 only "recognition" is fully specific; a general counselling tagged with eight
                 challenges is not). Soft, worth more than a few hundred metres of distance.
 * age         – the offer is only for age-bound groups (children, young people, older
@@ -357,10 +357,12 @@ def focus_share(s: ClientSituation, c: Candidate) -> float:
 
 
 def _focus(s: ClientSituation, c: Candidate) -> Reason | None:
-    if not s.needs or not _matched_needs(s, c):
+    if not s.challenges or not _matched_needs(s, c):
         return None
     share = focus_share(s, c)
     points = round(WEIGHTS["focus"] * share, 2)
+    if not c.challenges & s.challenges:
+        return Reason("focus", MISS, N_("passt nur über die Art des Angebots"), {}, points)
     if share >= 0.5:
         return Reason("focus", FIT, N_("Schwerpunkt: genau dieser Bedarf"), {}, points)
     return Reason("focus", MISS, N_("allgemeines Angebot (%(n)s Themen)"), {"n": len(c.challenges)}, points)
@@ -559,7 +561,7 @@ def _capacity(c: Candidate) -> Reason | None:
 
 def max_score(s: ClientSituation) -> float:
     asked = {
-        "needs": bool(s.needs), "focus": bool(s.needs), "language": bool(s.languages), "target": bool(s.target_groups),
+        "needs": bool(s.needs), "focus": bool(s.challenges), "language": bool(s.languages), "target": bool(s.target_groups),
         "distance": s.origin is not None, "time": bool(s.free_times), "cost": True,
         "childcare": s.childcare, "wheelchair": s.wheelchair,
     }
