@@ -271,7 +271,10 @@ def _relax_one(out, token: str, vocab: Vocabulary) -> None:
     elif criterion == "age" or criterion == "target":
         out.poplist("age" if criterion == "age" else "target")
     elif criterion == "distance" and (value in RADIUS_CHOICES or value == ""):
-        out.setlist("max_km", [value] if value else [])
+        if value:
+            out.setlist("max_km", [value])
+        else:
+            out.poplist("max_km")
     elif criterion == "language" and value in vocab.languages:
         rows = [(out.get(f"language-{i}", ""), out.get(f"level-{i}", "")) for i in range(LANGUAGE_ROWS)]
         for i, (code, _level) in enumerate(rows):
@@ -288,4 +291,5 @@ def _relax_one(out, token: str, vocab: Vocabulary) -> None:
         allowed = {f"{d}:{p}" for d in WEEKDAYS for p in matching.PERIODS}
         tokens = [t for t in value.split(",") if t in allowed]
         times = out.getlist("time")
-        out.setlist("time", times + [t for t in tokens if t not in times])
+        if tokens:
+            out.setlist("time", times + [t for t in tokens if t not in times])
