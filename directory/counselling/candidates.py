@@ -22,11 +22,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from flask import current_app, has_app_context
 from sqlalchemy import and_, exists, func, not_, or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import ColumnElement
-
-from flask import current_app, has_app_context
 
 from directory.core.geo import KM_PER_DEGREE_LAT, km_per_degree_lon
 from directory.counselling import matching

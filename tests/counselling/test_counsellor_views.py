@@ -428,7 +428,7 @@ def test_near_misses_are_grouped_with_a_one_click_relaxed_search(client, login_a
     html = post_situation(client, data).get_data(as_text=True)
     assert titles(html) == []
     group = re.search(r'<div class="relax-group" id="relax-1" data-criterion="distance">\s*'
-                      r'<h4 class="relax-group__title">(.*?)</h4>', html, re.S)
+                      r'<h4 class="relax-group__title">(.*?)</h4>', html, re.DOTALL)
     assert group and re.fullmatch(r"1 Angebot passt, wenn \d+ km in Ordnung sind", group.group(1))
     button = re.search(r'formaction="/beratung/" formnovalidate name="relax" value="(distance:\d+)"', html)
     assert button and titles(html, near=True) == ["Frauensport"]
@@ -449,7 +449,7 @@ def test_relaxing_a_language_adds_it_to_the_situation(client, login_as, world):
     assert 'name="relax" value="language:de"' in html
     relaxed = post_situation(client, {**data, "relax": "language:de"}).get_data(as_text=True)
     assert titles(relaxed) == ["Frauensport"]
-    assert re.search(r'name="language-1" id="s-language-1"[^>]*>.*?<option value="de" selected>', relaxed, re.S)
+    assert re.search(r'name="language-1" id="s-language-1"[^>]*>.*?<option value="de" selected>', relaxed, re.DOTALL)
 
 
 def test_unknown_relaxation_is_ignored(client, login_as, world):
