@@ -230,6 +230,10 @@ def test_thin_result_shows_near_misses_and_relaxes_with_one_click(live_server, p
     login(page, live_server)
     # headings and the time grid keep every word on one line
     assert page.evaluate(BROKEN_WORDS, "h1, h2, legend, .time-grid thead th, .field__label") == []
+    # the period headings fit their columns (no heading runs into the next one)
+    assert page.evaluate("""() => [...document.querySelectorAll('.time-grid thead th')].filter(th => {
+        const cell = th.getBoundingClientRect(), label = th.querySelector('span').getBoundingClientRect();
+        return label.left < cell.left - 1 || label.right > cell.right + 1; }).map(th => th.innerText)""") == []
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     screenshot(page, f"counsellor-form-{name}")
 
