@@ -1,4 +1,4 @@
-"""From the database to :mod:`directory.matching` and back: candidate offers for a situation.
+"""From the database to :mod:`directory.counselling.matching` and back: candidate offers for a situation.
 
 Two queries, both with everything the matcher needs loaded in a handful of ``IN`` queries
 (selectinload), never one query per offer:

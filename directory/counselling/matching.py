@@ -2,7 +2,7 @@
 
 This module is pure: no Flask, no database. It takes a :class:`ClientSituation` and a list of
 :class:`Candidate` offers (plain dataclasses, built from the database by
-:mod:`directory.matching_data`) and returns a :class:`MatchResult`.
+:mod:`directory.counselling.candidates`) and returns a :class:`MatchResult`.
 
 Every criterion is evaluated by one function that returns a :class:`Reason` with a status
 (✓ fits, ✗ does not fit, ? unknown) and points. A criterion can be *hard*: then an offer that
@@ -10,7 +10,7 @@ fails it is excluded from the list (but counted, so that an empty result can say
 criterion removed the most candidates and which offers would fit if it were relaxed).
 Everything else is *soft*: points that rank the offers. The table of weights is in the README
 ("How matching ranks offers") and in :data:`WEIGHTS`; the unit tests in
-``tests/test_matching.py`` are hand-built cases for every rule below.
+``tests/counselling/test_matching.py`` are hand-built cases for every rule below.
 
 Criteria (hard part → excluded; soft part → points):
 
