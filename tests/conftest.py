@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from flask_sqlalchemy.session import Session as FlaskSession
+from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, delete, event, text
 
 from directory import create_app
@@ -114,6 +115,27 @@ class Databases:
         engine.dispose()
 
 
+class SharedBytecodeCache(BytecodeCache):
+    """Compiled templates kept in memory for every app of the test session.
+
+    Each test makes its own app and so its own Jinja environment; without this, every test
+    would compile each template it renders again. Jinja checks the source checksum on load.
+    """
+
+    def __init__(self):
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATES = SharedBytecodeCache()
+
+
 def make_app(url: str, **overrides):
     config = {
         "TESTING": True,
@@ -127,7 +149,9 @@ def make_app(url: str, **overrides):
         "RATELIMIT_ACCOUNT": "1000 per minute",
     }
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+    app.jinja_env.bytecode_cache = TEMPLATES
+    return app
 
 
 @pytest.fixture(scope="session")
