@@ -298,11 +298,9 @@ def _folium_map(config: MapConfig, location: tuple[float, float], zoom: int) -> 
         location=list(location),
         zoom_start=zoom,
         tiles=None,
-        min_zoom=MIN_ZOOM,
-        max_zoom=MAX_ZOOM,  # markercluster needs the map's maxZoom; without tiles nothing else sets it
         zoom_control="topleft",
-        width="100%",
-        height="100%",
+        # Leaflet map options; markercluster needs the map's maxZoom (without tiles nothing sets it)
+        **{"minZoom": MIN_ZOOM, "maxZoom": MAX_ZOOM},
     )
     # Local Leaflet and the map behaviour, per instance (the class lists stay untouched).
     m.default_js = [

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from directory.core import maps, pictograms
 from directory.core.geo import app_geocoder, distance_km
+from directory.core.http import cookieless
 from directory.core.i18n import current_language
 from directory.extensions import db
 from directory.models import District, Location, Offer
@@ -116,7 +117,7 @@ def map_points_geojson():
                                           mimetype="application/geo+json")
     response.headers["Cache-Control"] = "public, max-age=60"
     response.vary.add("Accept-Language")
-    return response
+    return cookieless(response)  # shared caches may keep it
 
 
 def _active_filters(query: search.SearchQuery, vocab: vocabulary.Vocabulary):
