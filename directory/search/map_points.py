@@ -87,10 +87,14 @@ def parse_bbox_arg(args, errors: dict[str, str]) -> BBox | None:
         return None
 
 
-def cell_size(zoom: int, latitude: float) -> tuple[float, float]:
-    """Grid cell (degrees of longitude, degrees of latitude) of about CELL_PX pixels at zoom."""
-    lon = 360.0 / (2 ** zoom) * CELL_PX / TILE_PX
-    return lon, lon * max(0.05, math.cos(math.radians(latitude)))
+def cell_size(zoom: int) -> tuple[float, float]:
+    """Grid cell of about CELL_PX screen pixels at zoom: (degrees of longitude, Web Mercator y).
+
+    Mercator y is ``ln(tan(pi/4 + lat/2))``, which spans 2*pi over the world like longitude's
+    360 degrees, so the cells are square on the screen at every latitude.
+    """
+    share = CELL_PX / TILE_PX / (2 ** zoom)
+    return 360.0 * share, 2 * math.pi * share
 
 
 def _conditions(query: search.SearchQuery, bbox: BBox | None) -> list[ColumnElement[bool]]:
@@ -146,30 +150,29 @@ class MapPoints:
 
 
 def map_points(query: search.SearchQuery, zoom: int, bbox: BBox | None, max_points: int) -> MapPoints:
-    total = db.session.scalar(_located(query, bbox, func.count())) or 0
-    extent = None
-    if bbox is None and total:
-        w, s, e, n = db.session.execute(_located(
-            query, None, func.min(Location.lon), func.min(Location.lat), func.max(Location.lon), func.max(Location.lat)
-        )).one()
-        extent = [float(w), float(s), float(e), float(n)]
-    if total <= max_points or zoom >= POINTS_ONLY_ZOOM:
-        points = _point_rows(_conditions(query, bbox), max_points) if total else []
-        return MapPoints(points, [], total, extent, False, total > len(points))
-
-    box = bbox or BBox(*extent)
-    dx, dy = cell_size(zoom, (box.south + box.north) / 2)
+    """The points of the search in the box, or grid clusters when there are more than max_points."""
+    dx, dy = cell_size(zoom)
     gx = func.floor(Location.lon / dx)
-    gy = func.floor(Location.lat / dy)
+    gy = func.floor(func.ln(func.tan(func.radians(45.0 + Location.lat / 2.0))) / dy)
+    # one pass: per grid cell its count, centre, extent and (for cells of one) the point itself
     cells = db.session.execute(
-        _located(query, bbox, gx, gy, func.count(), func.avg(Location.lat), func.avg(Location.lon),
+        _located(query, bbox, func.count(), func.avg(Location.lat), func.avg(Location.lon),
                  func.min(Location.lon), func.min(Location.lat), func.max(Location.lon), func.max(Location.lat),
                  func.min(Location.id), func.min(offer_location.c.offer_id))
         .group_by(gx, gy)
     ).all()
+    total = sum(int(cell[0]) for cell in cells)
+    extent = None
+    if bbox is None and cells:
+        extent = [float(min(c[3] for c in cells)), float(min(c[4] for c in cells)),
+                  float(max(c[5] for c in cells)), float(max(c[6] for c in cells))]
+    if total <= max_points or zoom >= POINTS_ONLY_ZOOM:
+        points = _point_rows(_conditions(query, bbox), max_points) if total else []
+        return MapPoints(points, [], total, extent, False, total > len(points))
+
     clusters = []
     singles = []
-    for _gx, _gy, count, lat, lon, w, s, e, n, location_id, offer_id in cells:
+    for count, lat, lon, w, s, e, n, location_id, offer_id in cells:
         if count == 1:
             singles.append(and_(Location.id == location_id, offer_location.c.offer_id == offer_id))
         else:

@@ -164,12 +164,16 @@ def test_the_map_counts_match_the_list(demo_app, demo_client):
     assert data["total"] == len(data["features"]) >= result.total - 2
 
 
-def test_grid_cell_size_halves_with_each_zoom_level():
-    lon12, lat12 = map_points.cell_size(12, 52.3)
-    lon13, _ = map_points.cell_size(13, 52.3)
-    assert lon12 == pytest.approx(2 * lon13)
-    assert lat12 == pytest.approx(lon12 * math.cos(math.radians(52.3)))
-    assert lon12 == pytest.approx(360 / 4096 * 80 / 256)
+def test_grid_cells_are_square_on_the_screen_and_halve_with_each_zoom_level():
+    dx12, dy12 = map_points.cell_size(12)
+    dx13, dy13 = map_points.cell_size(13)
+    assert (dx12, dy12) == pytest.approx((2 * dx13, 2 * dy13))
+    assert dx12 == pytest.approx(360 / 4096 * 80 / 256)  # 80 px of 256 px tiles
+    # one cell of Mercator y at Minden's latitude is as many metres as one cell of longitude
+    lat = 52.29
+    metres_x = dx12 * 111_320 * math.cos(math.radians(lat))
+    lat_step = math.degrees(dy12 * math.cos(math.radians(lat)))  # d(lat) = dy * cos(lat)
+    assert lat_step * 110_574 == pytest.approx(metres_x, rel=0.01)
 
 
 def test_parse_bbox_clamps_to_the_world():
