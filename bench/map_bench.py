@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
                 break
             except OSError:
                 time.sleep(0.3)
-        print(f"| request | bytes | features | p50 ms | p95 ms |\n|---|---:|---:|---:|---:|")
+        print("| request | bytes | features | p50 ms | p95 ms |\n|---|---:|---:|---:|---:|")
         for name, path in CASES:
             times = []
             body = b""

@@ -48,7 +48,7 @@ def get_urls(app, offer_id: int):
         if "GET" not in (rule.methods or ()) or rule.endpoint == "static":
             continue
         values = {arg: offer_id if isinstance(conv, IntegerConverter)
-                  else sorted(conv.items)[0] if isinstance(conv, AnyConverter) else "x"
+                  else min(conv.items) if isinstance(conv, AnyConverter) else "x"
                   for arg, conv in rule._converters.items()}
         yield rule.rule, adapter.build(rule.endpoint, values)
 

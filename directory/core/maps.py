@@ -47,15 +47,15 @@ from flask_babel import gettext as _
 from folium.plugins import MarkerCluster
 
 __all__ = [
-    "MapConfig",
-    "MapParts",
-    "results_map",
-    "detail_map",
-    "map_config",
-    "tiles_need_consent",
     "ASSETS",
     "DEFAULT_CENTER",
     "DEFAULT_ZOOM",
+    "MapConfig",
+    "MapParts",
+    "detail_map",
+    "map_config",
+    "results_map",
+    "tiles_need_consent",
 ]
 
 # Minden (Westf.), used when there is nothing to fit the map to.
@@ -92,7 +92,7 @@ DISTRICT_STYLE = {
 _DOM_ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 _CSS_SIZE_RE = re.compile(r"^\d+(\.\d+)?(px|em|rem|vh|%)$")
 # http(s) URLs and URLs without a scheme (relative paths); no whitespace/controls.
-_SAFE_URL_RE = re.compile(r"^(?:https?://|(?![A-Za-z][A-Za-z0-9+.\-]*:))[^\x00-\x20\x7f]*$", re.I)
+_SAFE_URL_RE = re.compile(r"^(?:https?://|(?![A-Za-z][A-Za-z0-9+.\-]*:))[^\x00-\x20\x7f]*$", re.IGNORECASE)
 _DEPTH = {
     "Point": 0,
     "MultiPoint": 1,
@@ -300,7 +300,7 @@ def _folium_map(config: MapConfig, location: tuple[float, float], zoom: int) -> 
         tiles=None,
         zoom_control="topleft",
         # Leaflet map options; markercluster needs the map's maxZoom (without tiles nothing sets it)
-        **{"minZoom": MIN_ZOOM, "maxZoom": MAX_ZOOM},
+        minZoom=MIN_ZOOM, maxZoom=MAX_ZOOM,
     )
     # Local Leaflet and the map behaviour, per instance (the class lists stay untouched).
     m.default_js = [

@@ -41,7 +41,7 @@ def test_no_tile_request_before_consent_then_tiles_after_the_click(foreign_tiles
     assert page.evaluate("window.wegweiserMaps['results-map'].districts.getLayers().length") >= 10
     consent = page.locator("#results-map .map-consent")
     assert consent.is_visible()
-    assert f"localhost" in consent.inner_text()
+    assert "localhost" in consent.inner_text()
     page.wait_for_timeout(300)
     assert tile_requests(page) == []
     assert page.request_log.foreign() == []
@@ -77,7 +77,7 @@ def test_the_choice_is_remembered_and_applies_to_every_map(foreign_tiles, page_f
     page.wait_for_selector("#results-map[data-tiles-loaded='true']")
     assert page.locator(".map-consent").count() == 0
     page.wait_for_function(
-        f"() => performance.getEntriesByType('resource').filter(e => e.name.includes('/test-tiles/')).length > 0")
+        "() => performance.getEntriesByType('resource').filter(e => e.name.includes('/test-tiles/')).length > 0")
     assert len(tile_requests(page)) > before
     assert page.js_errors == []
 

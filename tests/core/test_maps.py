@@ -87,7 +87,7 @@ def place(**kw) -> dict:
 
 
 def everything(parts: MapParts) -> str:
-    return "\n".join([parts.head, parts.body, parts.script])
+    return f"{parts.head}\n{parts.body}\n{parts.script}"
 
 
 def island(parts: MapParts) -> dict:
@@ -102,7 +102,7 @@ def attr(parts: MapParts, name: str) -> str | None:
 
 
 def fit_bounds(script: str) -> list:
-    return json.loads(re.search(r"\.fitBounds\(\s*(\[\[.*?\]\])", script, re.S).group(1))
+    return json.loads(re.search(r"\.fitBounds\(\s*(\[\[.*?\]\])", script, re.DOTALL).group(1))
 
 
 # --------------------------------------------------------------------------- third parties
