@@ -118,3 +118,16 @@ def test_server_clusters_are_drawn_and_split_when_zooming_in(live_server, page_f
     assert page.evaluate("window.wegweiserMaps['results-map'].map.getZoom()") > zoom
     assert page.js_errors == []
     assert page.request_log.foreign() == []
+
+
+def test_consent_box_in_arabic_on_a_phone(foreign_tiles, page_factory):
+    page = page_factory(viewport=PHONE)
+    page.goto(foreign_tiles.url + "/ar/")
+    wait_for_map(page)
+    box = page.locator("#results-map .map-consent")
+    assert box.evaluate("el => getComputedStyle(el).direction") == "rtl"
+    inner, outer = box.bounding_box(), page.locator("#results-map").bounding_box()
+    assert outer["x"] <= inner["x"] and inner["x"] + inner["width"] <= outer["x"] + outer["width"]
+    box.scroll_into_view_if_needed()
+    screenshot(page, "map-consent-ar-phone")
+    assert tile_requests(page) == [] and page.request_log.foreign() == []
