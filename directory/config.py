@@ -40,7 +40,7 @@ def from_environment(instance_path: str) -> dict:
         "MAP_TILE_URL": env.get("MAP_TILE_URL", OSM_TILES),
         "MAP_TILE_ATTRIBUTION": env.get("MAP_TILE_ATTRIBUTION", OSM_ATTRIBUTION),
         "MAP_TILES_SELF_HOSTED": env.get("MAP_TILES_SELF_HOSTED", "0") in ("1", "true", "yes"),
-        "MAP_MAX_MARKERS": int(env.get("MAP_MAX_MARKERS", "500")),
+        "MAP_MAX_MARKERS": int(env.get("MAP_MAX_MARKERS", "300")),
         "GEOCODER": env.get("GEOCODER", "gazetteer"),
         "GEOCODER_USER_AGENT": env.get("GEOCODER_USER_AGENT", "wegweiser (integration offers directory)"),
         "GEOCODER_CITY": env.get("GEOCODER_CITY", "Minden"),

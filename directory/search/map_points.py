@@ -25,7 +25,7 @@ TILE_PX = 256
 MIN_ZOOM = 0
 MAX_ZOOM = 19
 # from this zoom on single points are sent even beyond max_points (cut off, marked truncated)
-POINTS_ONLY_ZOOM = 17
+POINTS_ONLY_ZOOM = 18
 
 
 @dataclass(frozen=True)
