@@ -25,8 +25,8 @@ sees numbers (coordinates, zoom) and fixed options; names, titles and addresses 
 ``<script type="application/json">`` data island written here (JSON with ``<``, ``>``, ``&``
 and ``'`` escaped) and into HTML attributes escaped here.
 
-This module reads no request: the caller passes ``MapConfig`` (``map_config()`` builds the
-running app's).
+The rendering functions read no request: the caller passes ``MapConfig``; ``map_config()``
+builds the running app's (tile settings, whether to ask first, translated texts).
 """
 
 from __future__ import annotations
