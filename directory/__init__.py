@@ -10,7 +10,7 @@ from directory import config as settings
 from directory.accounts import auth, permissions
 from directory.accounts import views as accounts
 from directory.config import ROOT
-from directory.core import errors, i18n
+from directory.core import errors, i18n, params
 from directory.counselling import views as counselling
 from directory.dashboard import views as dashboard
 from directory.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -53,6 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     offer_texts.init_app(app)
 
+    app.url_map.converters["int"] = params.IdConverter  # before any route is added
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     errors.register(app)

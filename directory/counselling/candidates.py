@@ -3,7 +3,7 @@
 Two queries, both with everything the matcher needs loaded in a handful of ``IN`` queries
 (selectinload), never one query per offer:
 
-* **strict**: only what the public may see (:func:`search.visible_clause`), narrowed in SQL by
+* **strict**: only what the public may see (:func:`directory.offers.visibility.visible_clause`), narrowed in SQL by
   every hard constraint SQL can decide – needs, free of charge, open places, childcare,
   language, target group, wheelchair, distance (a slightly generous circle) and weekdays.
   Each clause keeps a *superset* of what the matcher keeps (offers with unknown data stay), so
@@ -33,7 +33,7 @@ from directory.models import (
     offer_location,
     offer_target_group,
 )
-from directory.search.engine import visible_clause
+from directory.offers.visibility import visible_clause
 
 #: below this many matches the broad query runs as well, for near misses and the blocker
 FEW_MATCHES = 3
