@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from directory.core.params import UNSTORABLE, ParamError, unstorable
+from directory.core.params import HEADER_PARAMS, UNSTORABLE, ParamError, unsafe_in_header, unstorable
 from directory.extensions import db
 
 
@@ -53,7 +53,7 @@ def refuse_unstorable():
         return error_response(404)
     for data in (request.args, request.form):
         for key, value in data.items(multi=True):
-            if unstorable(key) or unstorable(value):
+            if unstorable(key) or unstorable(value) or (key in HEADER_PARAMS and unsafe_in_header(value)):
                 name = key[:40] if not unstorable(key) else None
                 return error_response(400, str(UNSTORABLE), name, {name or "": str(UNSTORABLE)})
     return None

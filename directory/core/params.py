@@ -10,7 +10,8 @@ own form again with ``exc.errors`` or let the app's error handler (``core.errors
 
 :func:`unstorable` is the check the app runs on every request before any view: characters no
 database column can hold (NUL, other control characters except tab and line breaks, lone
-surrogates, the XML non-characters) are refused with a 400. :class:`IdConverter` is the app's
+surrogates, the XML non-characters) are refused with a 400, and so is any control character
+(line breaks too) in a parameter that becomes a header, such as ``next``. :class:`IdConverter` is the app's
 ``int`` URL converter: ids beyond the database's integer range are a 404.
 """
 from __future__ import annotations
@@ -55,9 +56,20 @@ class ParamError(ValueError):
         super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
 
 
+_ANY_CONTROL = re.compile(f"[{_CONTROL}\t\n\r\ud800-\udfff]")
+#: parameters that end up in a header (``Location``): no control character at all, not even
+#: tab or line breaks
+HEADER_PARAMS = ("next",)
+
+
 def unstorable(text: str) -> bool:
     """True if the text holds a character that no column can store (see module docstring)."""
     return bool(_UNSTORABLE.search(text))
+
+
+def unsafe_in_header(text: str) -> bool:
+    """True if the text holds any control character (a header value must not)."""
+    return bool(_ANY_CONTROL.search(text))
 
 
 def is_id(text: str) -> bool:
