@@ -44,8 +44,6 @@ class ParamError(ValueError):
     """Bad request input. ``errors`` maps each bad field to its translated message;
     ``field`` and ``message`` are the first of them (what a JSON error object names)."""
 
-    status = 400
-
     def __init__(self, errors: Mapping[str, str] | str, message: str | None = None):
         if isinstance(errors, str):
             errors = {errors: str(message)}

@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 
 from directory.core.geo import Geocoder, parse_point
+from directory.core.params import Params
 from directory.counselling import matching
 from directory.models import WEEKDAYS
 from directory.offers.vocabulary import Vocabulary
-from directory.core.params import Params
 
 LANGUAGE_ROWS = 5
 RADIUS_CHOICES = ("1", "2", "5", "10", "25")

@@ -31,9 +31,9 @@ from sqlalchemy.orm import selectinload
 
 from directory.accounts.permissions import roles_required
 from directory.core import maps, paging
-from directory.core.params import ParamError, Params
 from directory.core.geo import app_geocoder
 from directory.core.i18n import current_language
+from directory.core.params import ParamError, Params
 from directory.counselling import candidates as matching_data
 from directory.counselling import matching
 from directory.counselling import situation as situation_form

@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from directory.core.i18n import available
-from directory.models import WEEKDAYS
-from directory.offers.vocabulary import Vocabulary
 from directory.core.paging import MAX_PAGE, MAX_PER_PAGE
 from directory.core.params import STORABLE_PATTERN
+from directory.models import WEEKDAYS
+from directory.offers.vocabulary import Vocabulary
 from directory.search import engine as search
 
 VERSION = "1.0.0"
