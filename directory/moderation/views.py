@@ -191,7 +191,7 @@ def set_trusted(organization_id: int):
 def offers():
     params = Params(request.args)
     status = params.choice("status", OFFER_STATES, _l("Unbekannter Status: %(value)s")) or ""
-    q = request.args.get("q", "").strip()[:200]
+    q = params.one("q")
     page = paging.read_page(params)
     params.check()
     stmt = select(Offer).options(selectinload(Offer.organization))
