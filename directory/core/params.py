@@ -11,8 +11,9 @@ own form again with ``exc.errors`` or let the app's error handler (``core.errors
 :func:`unstorable` is the check the app runs on every request before any view: characters no
 database column can hold (NUL, other control characters except tab and line breaks, lone
 surrogates, the XML non-characters) are refused with a 400, and so is any control character
-(line breaks too) in a parameter that becomes a header, such as ``next``. :class:`IdConverter` is the app's
-``int`` URL converter: ids beyond the database's integer range are a 404.
+(line breaks too) in a parameter that becomes a header, such as ``next``.
+:class:`IdConverter` is the app's ``int`` URL converter: ids beyond the database's integer
+range are a 404.
 """
 from __future__ import annotations
 
@@ -38,6 +39,10 @@ _CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff"
 _UNSTORABLE = re.compile(f"[{_CONTROL}\ud800-\udfff]")
 #: a JSON-schema pattern (ECMA 262 and Python alike) for text without those characters
 STORABLE_PATTERN = f"^[^{_CONTROL}]*$"
+_ANY_CONTROL = re.compile(f"[{_CONTROL}\t\n\r\ud800-\udfff]")
+#: parameters that end up in a header (``Location``): no control character at all, not even
+#: tab or line breaks
+HEADER_PARAMS = ("next",)
 
 
 class ParamError(ValueError):
@@ -52,12 +57,6 @@ class ParamError(ValueError):
         self.errors = {k: str(v) for k, v in errors.items()}
         self.field, self.message = next(iter(self.errors.items()))
         super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
-
-
-_ANY_CONTROL = re.compile(f"[{_CONTROL}\t\n\r\ud800-\udfff]")
-#: parameters that end up in a header (``Location``): no control character at all, not even
-#: tab or line breaks
-HEADER_PARAMS = ("next",)
 
 
 def unstorable(text: str) -> bool:
