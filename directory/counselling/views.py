@@ -50,7 +50,6 @@ from directory.models import (
 from directory.models.activity import record_demand as record
 from directory.offers import schedules as schedule_text
 from directory.offers import vocabulary
-from directory.offers.visibility import visible_clause
 from directory.referrals import sheet as referral_sheet
 from directory.referrals.status import REASON_LABELS, STATUS_LABELS, apply_status_change
 
