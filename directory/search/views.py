@@ -5,7 +5,7 @@ import datetime as dt
 import json
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -37,7 +37,9 @@ def districts_geojson() -> dict:
 
 def _search_url(args: list[tuple[str, str]]) -> str:
     query = urlencode(args)
-    return url_for("public.search_page") + ("?" + query if query else "")
+    if "search_base_url" not in g:  # one url_for per request: a page links ~100 facet values
+        g.search_base_url = url_for("public.search_page")
+    return g.search_base_url + ("?" + query if query else "")
 
 
 @bp.get("/")
