@@ -33,6 +33,7 @@ from directory.core.geo import (
 from directory.extensions import db
 from directory.models import (
     WEEKDAYS,
+    District,
     Location,
     Offer,
     OfferStatus,
@@ -552,7 +553,8 @@ def _load_page(ids: list[int]) -> list[Offer]:
             selectinload(Offer.category),
             selectinload(Offer.languages),
             selectinload(Offer.target_groups),
-            selectinload(Offer.locations).selectinload(Location.district),
+            # the district's name only: its boundary polygon is large and not shown in a list
+            selectinload(Offer.locations).selectinload(Location.district).load_only(District.code, District.name),
             selectinload(Offer.schedules),
         )
     )}
