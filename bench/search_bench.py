@@ -7,6 +7,8 @@ and seeds are unchanged), starts ``gunicorn -w 2 wsgi:app`` on it and measures:
 * ``Q_home``   – no filter: ``GET /`` and ``GET /api/v1/offers``
 * ``Q_narrow`` – ``q=beratung`` + language ar + target group women_girls, page and API
 
+each once with the page cache (directory/core/page_cache.py) on and once with it off, so that the
+figures show both a repeated popular query and the full work of a first one;
 per scenario: p50 / p95 / max latency of sequential requests (keep-alive, one at a time), the
 response size, and requests/s with wrk (8 connections by default) with its error count. In the
 same run, a **bare-SQL baseline** answers the same question directly through the database driver
@@ -167,9 +169,10 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(url: str, workers: int):
+def gunicorn(url: str, workers: int, page_cache: bool = True):
     port = free_port()
-    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-secret", DEMO_NOTICE="0")
+    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-secret", DEMO_NOTICE="0",
+               PAGE_CACHE="1" if page_cache else "0")
     env.pop("REDIS_URL", None)
     exe = Path(sys.executable).with_name("gunicorn")
     proc = subprocess.Popen([str(exe), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "120",
@@ -282,12 +285,13 @@ class Row:
     statuses: list = field(default_factory=list)
 
 
-def measure(db_info: BenchDb, args) -> list[Row]:
+def measure(db_info: BenchDb, args, page_cache: bool) -> list[Row]:
     rows = []
-    with gunicorn(db_info.url, args.workers) as port:
+    with gunicorn(db_info.url, args.workers, page_cache) as port:
         for name, path in SCENARIOS.items():
             if not any(s in name for s in args.scenarios):
                 continue
+            name += "" if page_cache else " (no page cache)"
             for _ in range(args.warmup):
                 get(port, path)
             times, statuses, size = [], set(), 0
@@ -363,6 +367,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=10, help="untimed requests per scenario")
     parser.add_argument("--scenarios", default="Q_home,Q_narrow", help="Q_home,Q_narrow,page,API (substrings)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default: %(default)s)")
+    parser.add_argument("--page-cache", default="on,off",
+                        help="run with the page cache on, off or both (default: %(default)s)")
     parser.add_argument("--wrk-seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", DEFAULT_PG_URL))
@@ -373,6 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clean", action="store_true", help="delete cached databases and bench schemas")
     args = parser.parse_args(argv)
     args.scenarios = [s for s in args.scenarios.split(",") if s]
+    args.page_cache = [v == "on" for v in args.page_cache.split(",") if v in ("on", "off")]
     if args.clean:
         clean(args)
         return 0
@@ -380,7 +387,8 @@ def main(argv: list[str] | None = None) -> int:
     for backend in args.backends.split(","):
         for n in (int(s) for s in args.sizes.split(",")):
             db_info = prepare_db(backend, n, args)
-            rows += measure(db_info, args)
+            for page_cache in args.page_cache:
+                rows += measure(db_info, args, page_cache)
             tqdm.write(markdown([r for r in rows if r.backend == backend and r.n == n], args).split("\n\n")[-1])
     report = markdown(rows, args)
     args.output.parent.mkdir(parents=True, exist_ok=True)
