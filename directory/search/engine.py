@@ -20,7 +20,7 @@ from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, case, distinct, func, or_, select
 from pyroaring import BitMap
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql import ColumnElement
 
 from directory.core.geo import (
@@ -549,8 +549,8 @@ def _load_page(ids: list[int]) -> list[Offer]:
         return []
     loaded = {o.id: o for o in db.session.scalars(
         select(Offer).where(Offer.id.in_(ids)).options(
-            selectinload(Offer.organization),
-            selectinload(Offer.category),
+            joinedload(Offer.organization),
+            joinedload(Offer.category),
             selectinload(Offer.languages),
             selectinload(Offer.target_groups),
             # the district's name only: its boundary polygon is large and not shown in a list
