@@ -1,8 +1,12 @@
 """Fixtures: every database test runs on SQLite and on PostgreSQL.
 
 Two databases per backend, both built by the real Alembic migrations:
-* "scratch" (fixtures ``app``/``client``): reference data only; each test's offers,
-  organisations and locations are deleted afterwards.
+* "scratch": reference data only.
+  - ``app``/``client``: each test runs inside one transaction on one connection that is
+    rolled back afterwards; the app's and the test's commits become savepoints.
+  - ``committed_app``: real commits (for a live server thread or anything else that reads
+    through its own connection); the test's offers, organisations, locations ... are deleted
+    and the reference data reloaded afterwards.
 * "demo" (fixtures ``demo_app``/``demo_client``): reference data plus the demo data set,
   loaded once per session; tests using it must not write.
 
@@ -16,7 +20,9 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, delete, text
+from flask_sqlalchemy.session import Session as FlaskSession
+from jinja2 import BytecodeCache
+from sqlalchemy import create_engine, delete, event, text
 
 from directory import create_app
 from directory.extensions import db
@@ -40,7 +46,7 @@ from directory.seeding import loader as seeding
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = os.environ.get("TEST_BACKENDS", "sqlite,postgresql").split(",")
-# Deleted after each test on the scratch database, in this order. Areas add their tables here.
+# Deleted after each ``committed_app`` test on the scratch database, in this order. Areas add their tables here.
 CONTENT_TABLES = [offer_challenge, offer_language, offer_location, offer_target_group, membership]
 CONTENT_MODELS = [Schedule, OfferTranslation, Offer, Location, User, Organization]
 CONTENT_MODELS[:0] = [ReferralEvent, ReferralOffer, Referral]  # before offers and users
@@ -109,6 +115,27 @@ class Databases:
         engine.dispose()
 
 
+class SharedBytecodeCache(BytecodeCache):
+    """Compiled templates kept in memory for every app of the test session.
+
+    Each test makes its own app and so its own Jinja environment; without this, every test
+    would compile each template it renders again. Jinja checks the source checksum on load.
+    """
+
+    def __init__(self):
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATES = SharedBytecodeCache()
+
+
 def make_app(url: str, **overrides):
     config = {
         "TESTING": True,
@@ -123,7 +150,9 @@ def make_app(url: str, **overrides):
         "PAGE_CACHE": False,
     }
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+    app.jinja_env.bytecode_cache = TEMPLATES
+    return app
 
 
 @pytest.fixture(scope="session")
@@ -138,8 +167,68 @@ def backend(request) -> str:
     return request.param
 
 
+class ConnectionSession(FlaskSession):
+    """``db.session`` on one given connection for every table.
+
+    Flask-SQLAlchemy's ``Session.get_bind`` picks the app's engine and ignores a
+    session-level ``bind``; this one uses the bind it was made with.
+    """
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        return bind if bind is not None else self.bind
+
+
+def sqlite_savepoints(engine) -> None:
+    """Let SQLAlchemy emit BEGIN on SQLite (pysqlite's own BEGIN handling breaks SAVEPOINT)."""
+
+    @event.listens_for(engine, "connect")
+    def no_driver_transactions(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def begin(connection):
+        connection.exec_driver_sql("BEGIN")
+
+
 @pytest.fixture
 def app(databases, backend):
+    """The app on the scratch database, its test inside one transaction that is rolled back.
+
+    One connection with an open transaction; ``db.session`` (the test's and, because requests
+    of the test client share the fixture's app context, every request's) is bound to it with
+    ``join_transaction_mode="create_savepoint"``: ``commit()`` releases a savepoint and
+    ``rollback()`` returns to it, and nothing reaches the database for other connections.
+    """
+    app = make_app(databases.url(backend, "scratch"))
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "sqlite":
+            sqlite_savepoints(engine)
+        connection = engine.connect()
+        transaction = connection.begin()
+        app_session = db.session
+        db.session = db._make_scoped_session({
+            "class_": ConnectionSession, "bind": connection,
+            "join_transaction_mode": "create_savepoint",
+        })
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            db.session = app_session
+            transaction.rollback()
+            connection.close()
+            engine.dispose()
+
+
+@pytest.fixture
+def committed_app(databases, backend):
+    """The app on the scratch database with real commits, cleaned afterwards.
+
+    For tests whose data must be seen through other connections: a live server thread,
+    other threads or processes. Slower than ``app``: deletes the content tables and
+    reloads the reference data after each test.
+    """
     app = make_app(databases.url(backend, "scratch"))
     with app.app_context():
         yield app

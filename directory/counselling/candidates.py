@@ -1,14 +1,19 @@
-"""From the database to :mod:`directory.matching` and back: candidate offers for a situation.
+"""From the database to :mod:`directory.counselling.matching` and back: candidate offers for a situation.
 
 Two queries, both with everything the matcher needs loaded in a handful of ``IN`` queries
 (selectinload), never one query per offer:
 
-* **strict**: only what the public may see (:func:`search.visible_clause`), narrowed in SQL by
+Counsellors see what the public sees *and* the offers hidden from the public because nobody
+confirmed them for a year (:func:`counsellor_clause`): they are the people who can phone and
+check. Such a candidate carries ``unconfirmed_since`` (its last confirmation, or its creation
+day) and the result page marks it "unbestätigt seit …".
+
+* **strict**: only what counsellors may see (:func:`counsellor_clause`), narrowed in SQL by
   every hard constraint SQL can decide – needs, free of charge, open places, childcare,
   language, target group, wheelchair, distance (a slightly generous circle) and weekdays.
   Each clause keeps a *superset* of what the matcher keeps (offers with unknown data stay), so
   the ranked list is exactly the same as without the clauses; a test checks that.
-* **broad** (only when the strict list is short): visible offers that address the needs, so
+* **broad** (only when the strict list is short): those offers that address the needs, so
   that the matcher can say which constraint removed the most candidates and which offers
   would fit if one constraint were relaxed.
 """
@@ -17,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from flask import current_app, has_app_context
 from sqlalchemy import and_, exists, func, not_, or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import ColumnElement
@@ -117,8 +123,29 @@ def strict_clauses(s: matching.ClientSituation, today: dt.date) -> list[ColumnEl
     return clauses
 
 
+def hide_after_days() -> int:
+    """Days without confirmation after which the public no longer sees an offer (0: never)."""
+    return current_app.config.get("STALE_HIDE_AFTER_DAYS", 365) if has_app_context() else 365
+
+
+def counsellor_clause(today: dt.date) -> ColumnElement[bool]:
+    """Published and not expired, confirmed or not: what counsellors may refer to."""
+    return visible_clause(today, hide_after_days=0)
+
+
+def unconfirmed_since(offer: Offer, today: dt.date) -> dt.date | None:
+    """The offer's last confirmation (or creation day) when the public no longer sees it."""
+    days = hide_after_days()
+    if not days:
+        return None
+    confirmed = offer.last_confirmed
+    if confirmed is None or confirmed >= today - dt.timedelta(days=days):
+        return None
+    return confirmed
+
+
 def _base_clauses(s: matching.ClientSituation, today: dt.date) -> list[ColumnElement[bool]]:
-    clauses = [visible_clause(today)]
+    clauses = [counsellor_clause(today)]
     needs = needs_clause(s)
     if needs is not None:
         clauses.append(needs)
@@ -143,7 +170,7 @@ def load_offers(s: matching.ClientSituation, today: dt.date, strict: bool = True
     return list(db.session.scalars(stmt))
 
 
-def candidate(offer: Offer) -> matching.Candidate:
+def candidate(offer: Offer, today: dt.date | None = None) -> matching.Candidate:
     """The matcher's plain view of an offer."""
     return matching.Candidate(
         id=offer.id,
@@ -165,6 +192,7 @@ def candidate(offer: Offer) -> matching.Candidate:
         childcare=offer.childcare,
         open_places=offer.open_places,
         organization=offer.organization.name if offer.organization else "",
+        unconfirmed_since=unconfirmed_since(offer, today or dt.date.today()),
     )
 
 
@@ -182,11 +210,11 @@ def find(s: matching.ClientSituation, today: dt.date | None = None) -> Finding:
     """Rank the offers for a situation; look wider when few fit (near misses, blocker)."""
     today = today or dt.date.today()
     offers = load_offers(s, today, strict=True)
-    result = matching.match(s, [candidate(o) for o in offers], today)
+    result = matching.match(s, [candidate(o, today) for o in offers], today)
     broad = False
     if len(result.matches) < FEW_MATCHES:
         offers = load_offers(s, today, strict=False)
-        result = matching.match(s, [candidate(o) for o in offers], today)
+        result = matching.match(s, [candidate(o, today) for o in offers], today)
         broad = True
     considered = db.session.scalar(select(func.count(Offer.id)).where(*_base_clauses(s, today))) or 0
     return Finding(result, {o.id: o for o in offers}, broad, considered)

@@ -11,13 +11,18 @@ Parameter names (POST form fields; every one optional):
 ``postcode``              five-digit postcode (geocoded offline: centre of the postcode)
 ``point``                 ``lat,lon`` (overrides postcode and district)
 ``max_km``                one of :data:`RADIUS_CHOICES`
+``age``                   the client's age in years (0…120)
 ``language-N``/``level-N``  N = 0…4: language code and level (A1…C2, native)
+``only_languages``        ``1``: only the listed languages, German is not possible
 ``target``                target group codes (several)
 ``challenge``             workshop challenge codes (several)
 ``category``              offer category codes (several)
-``time``                  ``mon:morning`` … ``sun:evening``, or ``weekdays:morning``,
+``time``                  ``mon:morning`` … ``sun:night``, or ``weekdays:morning``,
                           ``weekend:afternoon``, ``daily:evening`` (several)
 ``free``, ``childcare``, ``wheelchair``  ``1`` when ticked
+``relax``                 a near-miss group's change (``distance:10``, ``language:de``,
+                          ``only_languages``, ``time:tue:evening,sat:morning``, ``cost`` …):
+                          the same situation with that condition widened (:func:`relax`)
 ========================  ===================================================================
 """
 from __future__ import annotations
@@ -35,7 +40,8 @@ from directory.offers.vocabulary import Vocabulary
 from directory.search.engine import InvalidSearch, single_value
 
 LANGUAGE_ROWS = 5
-RADIUS_CHOICES = ("1", "2", "5", "10", "25")
+RADIUS_CHOICES = ("1", "2", "3", "5", "10", "15", "25")
+MAX_AGE = 120
 DAY_GROUPS = {"weekdays": range(0, 5), "weekend": range(5, 7), "daily": range(0, 7)}
 #: target groups that describe professionals, not clients: not offered on the form
 NOT_CLIENT_GROUPS = frozenset({"employers", "associations", "all"})
@@ -55,7 +61,10 @@ PERIOD_LABELS = {
     "morning": _l("vormittags"),
     "afternoon": _l("nachmittags"),
     "evening": _l("abends"),
+    "night": _l("spätabends"),
 }
+#: the level a language is assumed at when a counsellor accepts it for a near miss
+ACCEPTED_LEVEL = "B1"
 
 
 class InvalidSituation(InvalidSearch):
@@ -70,6 +79,8 @@ class SituationForm:
     postcode: str = ""
     point: str = ""
     max_km: str = ""
+    age: str = ""
+    only_languages: bool = False
     languages: list[tuple[str, str]] = field(default_factory=list)
     targets: list[str] = field(default_factory=list)
     challenges: list[str] = field(default_factory=list)
@@ -162,6 +173,14 @@ def parse(data, vocab: Vocabulary, geocoder: Geocoder | None) -> tuple[matching.
         else:
             max_km = float(form.max_km)
 
+    form.age = one("age")
+    age = None
+    if form.age:
+        if not (form.age.isascii() and form.age.isdigit()) or int(form.age) > MAX_AGE:
+            errors["age"] = str(_l("Bitte das Alter in Jahren angeben (0 bis %(max)s).", max=MAX_AGE))
+        else:
+            age = int(form.age)
+
     skills = []
     for i in range(LANGUAGE_ROWS):
         code, level = one(f"language-{i}"), one(f"level-{i}") or "native"
@@ -181,7 +200,7 @@ def parse(data, vocab: Vocabulary, geocoder: Geocoder | None) -> tuple[matching.
     time_tokens = {f"{d}:{p}" for d in (*WEEKDAYS, *DAY_GROUPS) for p in matching.PERIODS}
     form.times = many("time", time_tokens, _l("Unbekannte Zeitangabe: %(value)s"))
 
-    for name in ("free", "childcare", "wheelchair"):
+    for name in ("free", "childcare", "wheelchair", "only_languages"):
         value = one(name)
         if value not in ("", "1", "on"):
             errors[name] = str(_l("Ungültiger Wert: %(value)s", value=value))
@@ -200,9 +219,77 @@ def parse(data, vocab: Vocabulary, geocoder: Geocoder | None) -> tuple[matching.
         must_be_free=form.free,
         childcare=form.childcare,
         wheelchair=form.wheelchair,
+        age=age,
+        only_languages=form.only_languages and bool(skills),
     )
     return situation, form
 
 
 def empty_form() -> SituationForm:
     return SituationForm()
+
+
+# --- one-click relaxation ---------------------------------------------------------------------------
+
+def change_token(change: tuple[str, object] | None) -> str:
+    """A relaxation's change as the ``relax`` button value (see :func:`relax`)."""
+    if change is None:
+        return ""
+    criterion, value = change
+    if criterion == "distance":
+        return f"distance:{radius_for(value)}"
+    if criterion == "language":
+        return f"language:{value}"
+    if criterion == "time":
+        return "time:" + ",".join(value)
+    if criterion == "pair":
+        return ";".join(change_token(part) for part in value)
+    return criterion
+
+
+def radius_for(km) -> str:
+    """The smallest distance choice that reaches ``km`` ("" – no limit – beyond the largest)."""
+    return next((r for r in RADIUS_CHOICES if float(r) >= float(km)), "")
+
+
+def relax(data, vocab: Vocabulary):
+    """The form data with the conditions widened as a ``relax`` value says (one change, or two
+    joined by ``;``); unknown changes are ignored. Returns a new MultiDict without ``relax``."""
+    out = data.copy()
+    token = out.pop("relax", "") or ""
+    for part in token[:400].split(";")[:2]:
+        _relax_one(out, part, vocab)
+    return out
+
+
+def _relax_one(out, token: str, vocab: Vocabulary) -> None:
+    criterion, _, value = token.partition(":")
+    flags = {"cost": "free", "childcare": "childcare", "wheelchair": "wheelchair",
+             "only_languages": "only_languages"}
+    if criterion in flags:
+        out.poplist(flags[criterion])
+    elif criterion == "age" or criterion == "target":
+        out.poplist("age" if criterion == "age" else "target")
+    elif criterion == "distance" and (value in RADIUS_CHOICES or value == ""):
+        if value:
+            out.setlist("max_km", [value])
+        else:
+            out.poplist("max_km")
+    elif criterion == "language" and value in vocab.languages:
+        rows = [(out.get(f"language-{i}", ""), out.get(f"level-{i}", "")) for i in range(LANGUAGE_ROWS)]
+        for i, (code, _level) in enumerate(rows):
+            if code == value:
+                out.setlist(f"level-{i}", [ACCEPTED_LEVEL])
+                break
+        else:
+            free = next((i for i, (code, _level) in enumerate(rows) if not code), None)
+            if free is not None:
+                out.setlist(f"language-{free}", [value])
+                out.setlist(f"level-{free}", [ACCEPTED_LEVEL])
+        out.poplist("only_languages")
+    elif criterion == "time":
+        allowed = {f"{d}:{p}" for d in WEEKDAYS for p in matching.PERIODS}
+        tokens = [t for t in value.split(",") if t in allowed]
+        times = out.getlist("time")
+        if tokens:
+            out.setlist("time", times + [t for t in tokens if t not in times])

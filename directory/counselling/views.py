@@ -52,7 +52,6 @@ from directory.offers import schedules as schedule_text
 from directory.offers import vocabulary
 from directory.referrals import sheet as referral_sheet
 from directory.referrals.status import REASON_LABELS, STATUS_LABELS, apply_status_change
-from directory.search.engine import visible_clause
 
 bp = Blueprint("counsellor", __name__, url_prefix="/beratung")
 
@@ -61,6 +60,8 @@ RESULTS_SHOWN = 30
 
 CRITERION_LABELS = {
     "needs": _l("Bedarf"),
+    "focus": _l("Schwerpunkt"),
+    "age": _l("Alter"),
     "language": _l("Sprache"),
     "target": _l("Zielgruppe"),
     "distance": _l("Entfernung"),
@@ -98,6 +99,12 @@ def labeler(vocab: vocabulary.Vocabulary, locale: str):
             return format_decimal(value, format="0.0")
         if kind == "max":
             return format_decimal(value, format="0.#")
+        if kind in ("first", "second"):
+            return str(CRITERION_LABELS.get(value, value))
+        if kind == "time":
+            day, _sep, period = value.partition(":")
+            weekday = schedule_text.weekday_name(WEEKDAYS.index(day), locale) if day in WEEKDAYS else day
+            return f"{weekday} {situation_form.PERIOD_LABELS.get(period, period)}"
         if kind == "slot":
             day = (babel_format_date(value["date"], "medium", locale=locale) if value["date"]
                    else schedule_text.weekday_name(value["weekday"], locale))
@@ -139,6 +146,7 @@ def _form_page(form, vocab, errors=None, finding=None, situation=None, status=20
         "counselling/match.html",
         form=form, vocab=vocab, errors=errors, finding=finding, situation=situation, **extra,
         text=lambda item: reason_text(item, vocab, locale),
+        relax_token=situation_form.change_token, radius_for=situation_form.radius_for,
         criterion_labels=CRITERION_LABELS, tie_labels=TIE_BREAK_LABELS,
         level_labels=situation_form.LEVEL_LABELS, period_labels=situation_form.PERIOD_LABELS,
         radius_choices=situation_form.RADIUS_CHOICES, weekdays=schedule_weekdays(locale),
@@ -159,10 +167,11 @@ def match():
     vocab = vocabulary.load(current_language())
     if request.method == "GET":
         return _form_page(situation_form.empty_form(), vocab)
+    data = situation_form.relax(request.form, vocab) if "relax" in request.form else request.form
     try:
-        situation, form = situation_form.parse(request.form, vocab, app_geocoder())
+        situation, form = situation_form.parse(data, vocab, app_geocoder())
     except situation_form.InvalidSituation as exc:
-        return _form_page(_echo(request.form), vocab, errors=exc.errors, status=400)
+        return _form_page(_echo(data), vocab, errors=exc.errors, status=400)
     finding = matching_data.find(situation)
     record_demand(situation, form)
     db.session.commit()
@@ -173,7 +182,8 @@ def _echo(data) -> situation_form.SituationForm:
     """The submitted values as they were (for a form with errors)."""
     form = situation_form.SituationForm(
         district=data.get("district", "")[:60], postcode=data.get("postcode", "")[:60],
-        point=data.get("point", "")[:60], max_km=data.get("max_km", "")[:10],
+        point=data.get("point", "")[:60], max_km=data.get("max_km", "")[:10], age=data.get("age", "")[:10],
+        only_languages=bool(data.get("only_languages")),
         targets=data.getlist("target")[:60], challenges=data.getlist("challenge")[:60],
         categories=data.getlist("category")[:60], times=data.getlist("time")[:60],
         free=bool(data.get("free")), childcare=bool(data.get("childcare")), wheelchair=bool(data.get("wheelchair")),
@@ -206,7 +216,7 @@ def create_referral():
     offers = []
     if ids and not errors:
         found = {o.id: o for o in db.session.scalars(
-            select(Offer).where(Offer.id.in_(ids), visible_clause(dt.date.today())))}
+            select(Offer).where(Offer.id.in_(ids), matching_data.counsellor_clause(dt.date.today())))}
         if len(found) != len(set(ids)):
             errors.append(_("Ein ausgewähltes Angebot ist nicht (mehr) veröffentlicht."))
         offers = [found[i] for i in dict.fromkeys(ids) if i in found]

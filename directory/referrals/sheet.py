@@ -1,8 +1,11 @@
 """The referral sheet the client takes home: printable HTML and a PDF (fpdf2).
 
-Texts are in the client's language where there is a real translation – the interface
-catalogue for the fixed words, a provider-written :class:`OfferTranslation` for the
-offer's title and summary – with German alongside; where there is none, only German is shown.
+Texts are in the client's language where there is a translation – the interface catalogue for
+the fixed words, a provider-written :class:`OfferTranslation` for the offer's title and summary –
+with German alongside. Where the provider wrote none and the machine-translation hook
+(:mod:`directory.offers.machine_translation`) is configured, its text is shown instead, marked
+"maschinell übersetzt"; otherwise only German. Each offer states whether registration is
+required, the period in which it (and each date) is valid, and its costs.
 Each offer has its address, times, contact, a QR code with the absolute URL of its public page
 (``PUBLIC_BASE_URL``, else the URL the request came in on) and, in HTML, a small map.
 
@@ -28,8 +31,10 @@ from flask_babel import force_locale, gettext
 from fpdf import FPDF
 
 from directory.core import i18n
+from directory.counselling.candidates import unconfirmed_since
 from directory.extensions import db
 from directory.models import Language, Offer, Referral
+from directory.offers import machine_translation
 from directory.offers import schedules as schedule_text
 
 SOURCE = "de"
@@ -43,6 +48,7 @@ class Bi:
     client: str | None = None
     lang: str = SOURCE
     rtl: bool = False
+    machine: bool = False  # the client's version is a machine translation
 
     @property
     def both(self) -> bool:
@@ -62,6 +68,9 @@ class SheetOffer:
     url: str
     qr_svg: str
     full: bool = False
+    registration: Bi | None = None
+    period: Bi | None = None
+    public: bool = True  # False: hidden from the public (unconfirmed), no link to its page
 
 
 @dataclass
@@ -95,7 +104,14 @@ LABELS = {
     "free": "kostenlos",
     "with_cost": "mit Kosten",
     "full": "Zurzeit ausgebucht – bitte nachfragen.",
+    "registration": "Anmeldung erforderlich – bitte vorher Kontakt aufnehmen.",
+    "no_registration": "Ohne Anmeldung – einfach hingehen.",
+    "machine": "maschinell übersetzt, ohne Gewähr",
+    "not_public": "Bitte telefonisch oder per E-Mail melden.",
 }
+PERIOD_BOTH = "gültig vom %(start)s bis %(end)s"
+PERIOD_FROM = "gültig ab %(start)s"
+PERIOD_TO = "gültig bis %(end)s"
 MORE_TIMES = "… und %(n)s weitere Termine (siehe Angebotsseite)"
 #: at most this many dates per offer on the sheet (one or two A4 pages)
 MAX_TIMES = 4
@@ -126,6 +142,14 @@ def _slot_line(slot, locale: str) -> str:
         return gettext(template, day=text["day"], times=text["times"])
 
 
+def period(lang: str, rtl: bool, start: dt.date | None, end: dt.date | None) -> Bi | None:
+    """"gültig vom … bis …" (or only from / until); None without dates."""
+    if start is None and end is None:
+        return None
+    msgid = PERIOD_BOTH if start and end else PERIOD_FROM if start else PERIOD_TO
+    return bi(lang, rtl, msgid, start=f"{start:%d.%m.%Y}" if start else "", end=f"{end:%d.%m.%Y}" if end else "")
+
+
 def _times(offer: Offer, lang: str, rtl: bool, today: dt.date) -> list[Bi]:
     lines = []
     for slot in offer.schedules:
@@ -137,8 +161,32 @@ def _times(offer: Offer, lang: str, rtl: bool, today: dt.date) -> list[Bi]:
                 client = _slot_line(slot, lang)
             except UnknownLocaleError:  # pragma: no cover - every interface language is in Babel
                 client = None
-        lines.append(Bi(_slot_line(slot, SOURCE), client, lang, rtl))
+        line = Bi(_slot_line(slot, SOURCE), client, lang, rtl)
+        valid = period(lang, rtl, slot.valid_from, slot.valid_to) if slot.date is None else None
+        if valid is not None:
+            line = Bi(f"{line.de} ({valid.de})",
+                      f"{line.client} ({valid.client})" if line.client and valid.client else None, lang, rtl)
+        lines.append(line)
     return lines
+
+
+def offer_texts(offer: Offer, lang: str) -> tuple[dict[str, str], bool]:
+    """Title and summary in the client's language: the provider's translation, else (where
+    the hook is configured) a machine translation – stored or asked for now. Returns the texts
+    found and whether they are machine-made."""
+    if lang == SOURCE:
+        return {}, False
+    translations = [t for t in getattr(offer, "translations", []) or [] if t.language_code == lang]
+    own = next((t for t in translations if t.by_provider), None)
+    if own is not None:
+        return {"title": own.title, "summary": own.summary}, False
+    if not machine_translation.enabled():
+        return {}, False
+    stored = next((t for t in translations if not t.by_provider), None)
+    if stored is not None and (stored.title or stored.summary):
+        return {"title": stored.title, "summary": stored.summary}, True
+    found = machine_translation.suggest({"title": offer.title, "summary": offer.summary}, SOURCE, lang)
+    return found, bool(found)
 
 
 def public_base_url() -> str:
@@ -179,11 +227,9 @@ def build(referral: Referral, today: dt.date | None = None) -> Sheet:
     offers = []
     for item in referral.items:
         offer = item.offer
-        translation = next(
-            (t for t in getattr(offer, "translations", []) or []
-             if t.language_code == lang and t.by_provider), None) if lang != SOURCE else None
-        title = Bi(offer.title, (translation.title or None) if translation else None, lang, rtl)
-        summary = Bi(offer.summary, (translation.summary or None) if translation else None, lang, rtl)
+        texts, machine = offer_texts(offer, lang)
+        title = Bi(offer.title, texts.get("title") or None, lang, rtl, machine)
+        summary = Bi(offer.summary, texts.get("summary") or None, lang, rtl, machine)
         url = offer_url(offer.id, lang)
         places = [
             {"name": loc.name, "address": f"{loc.address}, {loc.postcode} {loc.city}".strip(", "),
@@ -199,8 +245,12 @@ def build(referral: Referral, today: dt.date | None = None) -> Sheet:
             cost = Bi(offer.cost or LABELS["with_cost"], None if offer.cost else labels["with_cost"].client, lang, rtl)
         times = _times(offer, lang, rtl, today)
         more = bi(lang, rtl, MORE_TIMES, n=len(times) - MAX_TIMES) if len(times) > MAX_TIMES else None
-        offers.append(SheetOffer(offer, title, summary, times[:MAX_TIMES], more, places, contact,
-                                 cost, url, qr_svg(url), full=offer.open_places == 0))
+        public = unconfirmed_since(offer, today) is None
+        offers.append(SheetOffer(
+            offer, title, summary, times[:MAX_TIMES], more, places, contact, cost, url,
+            qr_svg(url) if public else "", full=offer.open_places == 0,
+            registration=labels["registration"] if offer.registration_required else labels["no_registration"],
+            period=period(lang, rtl, offer.valid_from, offer.valid_to), public=public))
     org = referral.organization
     return Sheet(
         referral=referral, lang=lang, lang_native=language.native if language else "Deutsch", rtl=rtl,
@@ -294,19 +344,28 @@ def _render_pdf(sheet: Sheet, scale: float) -> bytes:
         top = pdf.get_y()
         column = width - qr_size - 5
         qr_x = pdf.w - pdf.r_margin - qr_size
-        pdf.image(qr_png(entry.url), x=qr_x, y=top, w=qr_size, h=qr_size)
-        pdf.set_font("DejaVu", "", 6.5)
-        pdf.set_xy(qr_x - 3, top + qr_size)
-        pdf.multi_cell(qr_size + 6, 2.8, f"{label(labels['online'])}\n{entry.url}", align="C")
-        qr_bottom = pdf.get_y()
+        qr_bottom = top
+        if entry.public:
+            pdf.image(qr_png(entry.url), x=qr_x, y=top, w=qr_size, h=qr_size)
+            pdf.set_font("DejaVu", "", 6.5)
+            pdf.set_xy(qr_x - 3, top + qr_size)
+            pdf.multi_cell(qr_size + 6, 2.8, f"{label(labels['online'])}\n{entry.url}", align="C")
+            qr_bottom = pdf.get_y()
         pdf.set_xy(pdf.l_margin, top)
         text(entry.title, 12.5, True, column, 0.4)
+        if entry.title.both and entry.title.machine:
+            para(f"({labels['machine'].de})" + (f" · ({labels['machine'].client})" if labels["machine"].both else ""),
+                 7, False, column, colour=(90, 90, 90))
         para(entry.offer.organization.name, 8.5, False, column, colour=(70, 70, 70))
         pdf.ln(0.8)
         if entry.summary.de:
             text(entry.summary, 9.5, False, column)
         if entry.full:
             text(labels["full"], 9.5, True, column)
+        if entry.registration:
+            text(entry.registration, 9.5, entry.registration is labels["registration"], column)
+        if entry.period:
+            text(entry.period, 9.5, False, column)
         para(label(labels["when"]), 9.5, True, column)
         for line in entry.times or [labels["by_appointment"]]:
             text(line, 9.5, False, column, 0.3)
@@ -320,6 +379,8 @@ def _render_pdf(sheet: Sheet, scale: float) -> bytes:
         pdf.ln(0.9)
         para(label(labels["contact"]), 9.5, True, column)
         para(" · ".join(entry.contact), 9.5, False, column)
+        if not entry.public:
+            text(labels["not_public"], 8.5, False, column)
         pdf.ln(0.9)
         para(f"{label(labels['cost'])}: {entry.cost.de}", 9.5, True, column)
         if entry.cost.both:

@@ -48,6 +48,20 @@ def live_server(databases, backend):
         db.engine.dispose()
 
 
+@pytest.fixture
+def scratch_server(committed_app):
+    """A live server on the scratch database for tests that write.
+
+    The server answers from its own thread and connections, so the test's data must really be
+    committed: ``committed_app`` commits and cleans the scratch database afterwards.
+    """
+    server = LiveServer(committed_app)
+    committed_app.config["MAP_TILE_URL"] = server.url + "/test-tiles/{z}/{x}/{y}.png"
+    committed_app.config["MAP_TILE_ATTRIBUTION"] = "Testkacheln"
+    with server:
+        yield server
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright

@@ -1,7 +1,8 @@
 """A new provider's journey in a real browser: sign up, wait for approval, create an
 offer with two locations and a schedule (one address geocoded, one point set by hand), preview,
 submit, a moderator approves it, the public finds it in the right district and on the map; a
-second provider cannot touch it. Runs on the scratch database (it writes), cleaned afterwards."""
+second provider cannot touch it. Runs on the scratch database (it writes: ``scratch_server``
+with ``committed_app``), cleaned afterwards."""
 from __future__ import annotations
 
 import re
@@ -12,21 +13,11 @@ from sqlalchemy import select
 from directory.extensions import db
 from directory.models import Offer
 from tests.browser.axe import assert_no_serious_violations
-from tests.browser.conftest import LiveServer, screenshot
+from tests.browser.conftest import screenshot
 from tests.workflow_support import make_user
 
 pytestmark = pytest.mark.browser
 PASSWORD = "ein-langes-passwort"
-
-
-@pytest.fixture
-def scratch_server(app):
-    """A live server on the scratch database (the ``app`` fixture cleans it afterwards)."""
-    server = LiveServer(app)
-    app.config["MAP_TILE_URL"] = server.url + "/test-tiles/{z}/{x}/{y}.png"
-    app.config["MAP_TILE_ATTRIBUTION"] = "Testkacheln"
-    with server:
-        yield server
 
 
 def log_in(page, server, email, password=PASSWORD):

@@ -1,27 +1,20 @@
 """A provider translates an offer into Arabic in the browser; a visitor reads it right to left.
-Runs on the scratch database (it writes), cleaned afterwards by the ``app`` fixture."""
+Runs on the scratch database (it writes), cleaned afterwards by ``committed_app``."""
 from __future__ import annotations
 
 import pytest
 
 from directory.extensions import db
 from tests.browser.axe import assert_no_serious_violations
-from tests.browser.conftest import LiveServer, screenshot
+from tests.browser.conftest import screenshot
 from tests.factories import make_offer, make_org
 from tests.workflow_support import make_user
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def scratch_server(app):
-    server = LiveServer(app)
-    app.config["MAP_TILE_URL"] = ""
-    with server:
-        yield server
-
-
-def test_provider_translates_an_offer_and_a_visitor_reads_it(scratch_server, page_factory, app):
+def test_provider_translates_an_offer_and_a_visitor_reads_it(scratch_server, page_factory, committed_app):
+    committed_app.config["MAP_TILE_URL"] = ""
     org = make_org(name="Sprachtreff e.V.")
     offer = make_offer(organization=org, title="Sprachcafé am Markt", summary="Deutsch üben bei Tee.",
                        plain_summary="Sie üben Deutsch. Es gibt Tee.")

@@ -105,6 +105,10 @@ SITUATIONS = [
     lambda: ClientSituation(languages=(LanguageSkill("uk", "native"),), childcare=True,
                             free_times=mornings(range(7))),
     lambda: ClientSituation(),
+    lambda: ClientSituation(languages=(LanguageSkill("ar", "native"), LanguageSkill("de", "A2")), only_languages=True,
+                            age=9, origin=district_point("baerenkaempen"), max_km=3,
+                            free_times=tuple(TimeWindow.period(d, p) for d in range(7) for p in ("evening", "night"))),
+    lambda: ClientSituation(age=70, challenges=frozenset({"Z3", "Z2"}), origin=district_point("hahlen"), max_km=15),
 ]
 
 

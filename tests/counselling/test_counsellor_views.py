@@ -121,7 +121,7 @@ def test_nothing_fits_says_why_and_shows_near_misses(client, login_as, world):
     ({"language-0": "de", "level-0": "B3"}, "level-0", "Unbekanntes Sprachniveau: B3"),
     ({"target": ["employers"]}, "target", "Unbekannte Zielgruppe: employers"),
     ({"challenge": ["Q9"]}, "challenge", "Unbekannte Herausforderung: Q9"),
-    ({"time": ["mon:night"]}, "time", "Unbekannte Zeitangabe: mon:night"),
+    ({"time": ["mon:dawn"]}, "time", "Unbekannte Zeitangabe: mon:dawn"),
     ({"free": "yes please"}, "free", "Ungültiger Wert: yes please"),
     ({"postcode": "1" * 5000}, "postcode", "Die Eingabe ist zu lang"),
 ])
@@ -399,3 +399,137 @@ def test_referral_list_filters_by_status_and_rejects_unknown_ones(client, login_
     page = client.get("/beratung/vermittlungen")
     assert page.status_code == 200 and code not in page.get_data(as_text=True)
     assert client.get(f"/beratung/vermittlungen/{code}").status_code == 404
+
+
+# --- age, languages, relaxation, unconfirmed offers -------------------------------------------
+
+def test_age_is_validated_and_kept(client, login_as, world):
+    login_as("counsellor", organizations=[world.a])
+    response = post_situation(client, {**MOTHER, "age": "zwölf"})
+    assert response.status_code == 400
+    assert "Bitte das Alter in Jahren angeben" in response.get_data(as_text=True)
+    html = post_situation(client, {**MOTHER, "age": "34", "only_languages": "1"}).get_data(as_text=True)
+    assert 'name="age" value="34"' in html
+    assert re.search(r'name="only_languages" value="1" id="s-only-languages" checked', html)
+
+
+def test_distance_choices_include_3_and_15_km(client, login_as, world):
+    login_as("counsellor", organizations=[world.a])
+    html = client.get(MATCH).get_data(as_text=True)
+    assert re.findall(r'<option value="(\d+)"[^>]*>\d+ km</option>', html) == ["1", "2", "3", "5", "10", "15", "25"]
+    assert post_situation(client, {**MOTHER, "max_km": "15"}).status_code == 200
+    assert post_situation(client, {**MOTHER, "max_km": "4"}).status_code == 400
+
+
+def test_near_misses_are_grouped_with_a_one_click_relaxed_search(client, login_as, world):
+    login_as("counsellor", organizations=[world.a])
+    # Bärenkämpen, sport within 1 km: the women's sport is ~5 km away in Hahlen
+    data = {"district": "baerenkaempen", "max_km": "1", "challenge": ["Z3"]}
+    html = post_situation(client, data).get_data(as_text=True)
+    assert titles(html) == []
+    group = re.search(r'<div class="relax-group" id="relax-1" data-criterion="distance">\s*'
+                      r'<h4 class="relax-group__title">(.*?)</h4>', html, re.DOTALL)
+    assert group and re.fullmatch(r"1 Angebot passt, wenn \d+ km in Ordnung sind", group.group(1))
+    button = re.search(r'formaction="/beratung/" formnovalidate name="relax" value="(distance:\d+)"', html)
+    assert button and titles(html, near=True) == ["Frauensport"]
+    # each near-miss card breaks exactly the one condition of its group
+    card = html[html.index('data-near-miss="true"'):]
+    card = card[:card.index("</li>\n")]
+    assert card.count("reason--hard") == 1 and 'data-criterion="distance"' in card
+    # the button re-sends the situation (the hidden fields) with the change: the offer now fits
+    relaxed = post_situation(client, {**data, "relax": button.group(1)}).get_data(as_text=True)
+    assert titles(relaxed) == ["Frauensport"]
+    assert f'<option value="{button.group(1).split(":")[1]}" selected>' in relaxed
+
+
+def test_relaxing_a_language_adds_it_to_the_situation(client, login_as, world):
+    login_as("counsellor", organizations=[world.a])
+    data = {"district": "baerenkaempen", "language-0": "uk", "challenge": ["Z3"]}
+    html = post_situation(client, data).get_data(as_text=True)
+    assert 'name="relax" value="language:de"' in html
+    relaxed = post_situation(client, {**data, "relax": "language:de"}).get_data(as_text=True)
+    assert titles(relaxed) == ["Frauensport"]
+    assert re.search(r'name="language-1" id="s-language-1"[^>]*>.*?<option value="de" selected>', relaxed, re.DOTALL)
+
+
+def test_unknown_relaxation_is_ignored(client, login_as, world):
+    login_as("counsellor", organizations=[world.a])
+    response = post_situation(client, {**MOTHER, "relax": "nonsense:\x00" + "x" * 5000})
+    assert response.status_code == 200
+    assert titles(response.get_data(as_text=True))[0] == "Fit für die Wohnung"
+
+
+def test_unconfirmed_offers_are_shown_to_counsellors_marked_and_can_be_referred(client, login_as, world):
+    import datetime as dt
+
+    world.course.last_confirmed = dt.date.today() - dt.timedelta(days=400)
+    db.session.commit()
+    assert client.get(f"/angebote/{world.course.id}").status_code == 404  # hidden from the public
+    login_as("counsellor", organizations=[world.a])
+    html = post_situation(client, MOTHER).get_data(as_text=True)
+    assert titles(html)[0] == "Fit für die Wohnung"
+    assert "unbestätigt seit" in html and 'data-unconfirmed="' in html
+    response = create_referral(client, [world.course])
+    assert response.status_code == 302
+
+
+# --- the sheet is complete ---------------------------------------------------------------------
+
+def test_sheet_states_registration_periods_and_costs(client, login_as, world, app):
+    import datetime as dt
+
+    login_as("counsellor", organizations=[world.a])
+    world.course.registration_required = True
+    world.course.valid_to = dt.date.today() + dt.timedelta(days=200)
+    thursdays = slot("thu", "09:30", "11:30")
+    thursdays.valid_from, thursdays.valid_to = dt.date(2026, 9, 1), dt.date.today() + dt.timedelta(days=100)
+    world.course.schedules.append(thursdays)
+    db.session.commit()
+    create_referral(client, [world.course, world.evening], language="")
+    code = db.session.scalar(select(Referral.code))
+    html = client.get(f"/beratung/vermittlungen/{code}/bogen").get_data(as_text=True)
+    course = html[html.index(f'data-offer-id="{world.course.id}"'):html.index(f'data-offer-id="{world.evening.id}"')]
+    evening = html[html.index(f'data-offer-id="{world.evening.id}"'):]
+    assert "Anmeldung erforderlich" in course and "Ohne Anmeldung" in evening
+    assert f"gültig bis {world.course.valid_to:%d.%m.%Y}" in course
+    assert f"Jeden Donnerstag, 09:30–11:30 Uhr (gültig vom 01.09.2026 bis {thursdays.valid_to:%d.%m.%Y})" in course
+    assert "kostenlos" in course and "49 €" in evening
+    assert client.get(f"/beratung/vermittlungen/{code}/bogen.pdf").status_code == 200
+
+
+def test_sheet_offers_the_machine_translation_marked_where_configured(client, login_as, world, app):
+    login_as("counsellor", organizations=[world.a])
+    create_referral(client, [world.sport], language="ar")
+    code = db.session.scalar(select(Referral.code))
+    url = f"/beratung/vermittlungen/{code}/bogen"
+    off = client.get(url).get_data(as_text=True)
+    assert "[ar] Frauensport" not in off and "maschinell übersetzt" not in off  # the hook is off
+    app.config["MACHINE_TRANSLATION"] = "tests.fake_translator:make"
+    app.extensions.pop("wegweiser_translator", None)
+    try:
+        html = client.get(url).get_data(as_text=True)
+        assert 'lang="ar" dir="rtl">[ar] Frauensport</bdi>' in html
+        assert 'class="sheet-offer__machine"' in html and "maschinell übersetzt" in html
+        # a provider's own translation wins and is not marked
+        db.session.add(OfferTranslation(offer=world.sport, language_code="ar", title="رياضة للنساء",
+                                        source="provider"))
+        db.session.commit()
+        html = client.get(url).get_data(as_text=True)
+        assert "رياضة للنساء" in html and "[ar] Frauensport" not in html and "sheet-offer__machine" not in html
+        assert client.get(url + ".pdf").status_code == 200
+    finally:
+        app.config["MACHINE_TRANSLATION"] = "off"
+        app.extensions.pop("wegweiser_translator", None)
+
+
+def test_sheet_of_an_unconfirmed_offer_has_no_link_to_the_hidden_page(client, login_as, world, app):
+    import datetime as dt
+
+    login_as("counsellor", organizations=[world.a])
+    world.sport.last_confirmed = dt.date.today() - dt.timedelta(days=500)
+    db.session.commit()
+    create_referral(client, [world.course, world.sport])
+    code = db.session.scalar(select(Referral.code))
+    html = client.get(f"/beratung/vermittlungen/{code}/bogen").get_data(as_text=True)
+    assert f"/angebote/{world.course.id}" in html and f"/angebote/{world.sport.id}" not in html
+    assert "Bitte telefonisch oder per E-Mail melden." in html
