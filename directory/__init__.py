@@ -29,7 +29,7 @@ BLUEPRINTS = (
 )
 
 # public answers that many visitors ask for alike (see directory/core/page_cache.py)
-CACHED_ENDPOINTS = ("public.search_page", "api.offers")
+CACHED_ENDPOINTS = ("public.search_page", "public.map_points_geojson", "api.offers")
 
 
 def create_app(test_config: dict | None = None) -> Flask:

@@ -37,7 +37,6 @@ from directory.models import (
     Location,
     Offer,
     OfferStatus,
-    Organization,
     Schedule,
     offer_challenge,
     offer_language,
@@ -514,8 +513,6 @@ class SearchResult:
     total: int
     offers: list[Offer]
     facets: list[FacetResult]
-    markers: list[dict]
-    markers_truncated: bool
 
     @property
     def pages(self) -> int:
@@ -561,26 +558,6 @@ def _load_page(ids: list[int]) -> list[Offer]:
     return [loaded[i] for i in ids if i in loaded]
 
 
-def _markers_for(ids: list[int]) -> list[dict]:
-    if not ids:
-        return []
-    position = {oid: n for n, oid in enumerate(ids)}
-    rows = db.session.execute(
-        select(Location.lat, Location.lon, Location.district_code, Offer.id, Offer.title, Organization.name,
-               Offer.category_code)
-        .join(offer_location, offer_location.c.location_id == Location.id)
-        .join(Offer, Offer.id == offer_location.c.offer_id)
-        .join(Organization, Organization.id == Offer.organization_id)
-        .where(Offer.id.in_(ids), Location.lat.is_not(None))
-    ).all()
-    rows.sort(key=lambda r: (position[r[3]], r[0], r[1]))
-    return [
-        {"lat": lat, "lon": lon, "district": district, "offer_id": oid, "title": title, "provider": org,
-         "category_code": category}
-        for lat, lon, district, oid, title, org, category in rows
-    ]
-
-
 def evaluate(query: SearchQuery, with_counts: bool = True):
     """The query on the app's search index: (index, evaluation, text scores or None)."""
     ix = search_index.for_app(current_app).get(db.session, current_app._get_current_object())
@@ -600,8 +577,8 @@ def evaluate(query: SearchQuery, with_counts: bool = True):
     return ix, ix.evaluate(base, sets, counters), scores
 
 
-def run(query: SearchQuery, vocab: Vocabulary, toggle_url: Callable[[str, str], str],
-        max_markers: int = 2000) -> SearchResult:
+def run(query: SearchQuery, vocab: Vocabulary, toggle_url: Callable[[str, str], str]) -> SearchResult:
+    """One page of results with every facet's counts (the map's points: search/map_points.py)."""
     ix, ev, text_scores = evaluate(query)
     total = len(ev.matched)
     key, scores = "default", None
@@ -614,12 +591,7 @@ def run(query: SearchQuery, vocab: Vocabulary, toggle_url: Callable[[str, str], 
     start = (query.page - 1) * query.per_page
     offers = _load_page(ix.top(ev.matched, start, start + query.per_page, key, scores))
     facets = build_facets(query, vocab, ev.counts, toggle_url)
-    markers, truncated = [], False
-    if total and max_markers > 0:
-        markers = _markers_for(ix.top(ev.matched, 0, max_markers, key, scores))
-        truncated = len(markers) > max_markers or total > max_markers
-        markers = markers[:max_markers]
-    return SearchResult(query, total, offers, facets, markers, truncated)
+    return SearchResult(query, total, offers, facets)
 
 
 def facet_counts(query: SearchQuery) -> dict[str, dict[str, int]]:

@@ -105,12 +105,13 @@ class SearchIndex:
                                  join=(Location, Location.id == offer_location.c.location_id)),
         }
         places = _fetch(conn,
-            select(offer_location.c.offer_id, Location.lat, Location.lon)
+            select(offer_location.c.offer_id, offer_location.c.location_id, Location.lat, Location.lon)
             .join(Location, Location.id == offer_location.c.location_id)
             .where(Location.lat.is_not(None), Location.lon.is_not(None))
-            .order_by(offer_location.c.offer_id)
+            .order_by(offer_location.c.offer_id, offer_location.c.location_id)
         )
-        index.point_offer, index.point_lat, index.point_lon = _columns(places, (np.int64, np.float64, np.float64))
+        index.point_offer, index.point_location, index.point_lat, index.point_lon = _columns(
+            places, (np.int64, np.int64, np.float64, np.float64))
         slots = _fetch(conn, select(
             Schedule.offer_id, Schedule.weekday, Schedule.date, Schedule.valid_to,
             *(period_clause(p) for p in PERIODS),
@@ -182,6 +183,10 @@ class SearchIndex:
         d2 = dy * dy + dx * dx
         starts = np.flatnonzero(np.r_[True, offers[1:] != offers[:-1]])  # points are sorted by offer
         return Scores(offers[starts], np.minimum.reduceat(d2, starts))
+
+    def points(self, among: BitMap) -> np.ndarray:
+        """A mask over the (offer, location) points: those of the offers in ``among``."""
+        return np.isin(self.point_offer, np.asarray(among.to_array(), dtype=np.int64))
 
     def within(self, point: GeoPoint, km: float, among: BitMap | None = None) -> BitMap:
         nearest = self.nearest_km2(point, among)

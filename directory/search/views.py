@@ -60,7 +60,7 @@ def search_page():
     def toggle_url(param: str, value: str) -> str:
         return _search_url(search.toggled_args(args, param, value))
 
-    result = search.run(query, vocab, toggle_url, max_markers=0)  # the map fetches its points itself
+    result = search.run(query, vocab, toggle_url)  # the map fetches its points itself
     map_parts = maps.results_map(districts_geojson(), maps.map_config(), label=_("Karte der Ergebnisse"),
                                  points_url=_points_url(search.iter_params(args)))
     distances = {}

@@ -156,7 +156,7 @@ def test_the_map_counts_match_the_list(demo_app, demo_client):
     """On the demo data: every listed result's locations, nothing more (and the facet counts stay)."""
     vocab = vocabulary.load("de")
     query = search.parse(MultiDict([("language", "ar")]), vocab, None)
-    result = search.run(query, vocab, lambda p, v: "", max_markers=0)
+    result = search.run(query, vocab, lambda p, v: "")
     data = demo_client.get(URL + "?language=ar").get_json()
     assert {f["properties"]["offer_id"] for f in data["features"]} <= set(
         db.session.scalars(search.matching_ids(query)))
