@@ -10,7 +10,7 @@ from directory import config as settings
 from directory.accounts import auth, permissions
 from directory.accounts import views as accounts
 from directory.config import ROOT
-from directory.core import errors, i18n, maps, page_cache
+from directory.core import errors, i18n, maps, page_cache, params
 from directory.counselling import views as counselling
 from directory.dashboard import views as dashboard
 from directory.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -57,6 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     offer_texts.init_app(app)
     maps.init_app(app)
 
+    app.url_map.converters["int"] = params.IdConverter  # before any route is added
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     page_cache.init_app(app, CACHED_ENDPOINTS)

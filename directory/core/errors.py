@@ -1,4 +1,11 @@
-"""Error handlers that answer HTML pages or JSON error objects, depending on the caller."""
+"""The app's one error handler: HTML pages or JSON error objects, depending on the caller.
+
+Bad parameters (:class:`~directory.core.params.ParamError`), HTTP errors (``abort(404)``, CSRF,
+too large uploads) and unexpected exceptions all end in :func:`error_response`: a page with the
+message, or ``{"error": {"code", "message", "field", "details"}}`` for the API and callers that
+ask for JSON. Before every view, :func:`refuse_unstorable` turns characters that no database
+column can hold – in the query string, the form or the URL path – into a 400 (404 for the path).
+"""
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
@@ -6,6 +13,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from directory.core.params import HEADER_PARAMS, UNSTORABLE, ParamError, unsafe_in_header, unstorable
 from directory.extensions import db
 
 
@@ -28,14 +36,35 @@ MESSAGES = {
 }
 
 
-def error_response(code: int, message: str | None = None, field: str | None = None):
+def error_response(code: int, message: str | None = None, field: str | None = None,
+                   details: dict[str, str] | None = None):
     message = message or MESSAGES.get(code, MESSAGES[400])()
     if wants_json():
-        return jsonify({"error": {"code": code, "message": message, "field": field}}), code
+        body = {"code": code, "message": message, "field": field}
+        if details:
+            body["details"] = [{"field": k, "message": v} for k, v in details.items()]
+        return jsonify({"error": body}), code
     return render_template("errors/error.html", code=code, message=message), code
 
 
+def refuse_unstorable():
+    """Refuse requests whose parameters, form fields or path hold unstorable characters."""
+    if any(unstorable(v) for v in (request.view_args or {}).values() if isinstance(v, str)):
+        return error_response(404)
+    for data in (request.args, request.form):
+        for key, value in data.items(multi=True):
+            if unstorable(key) or unstorable(value) or (key in HEADER_PARAMS and unsafe_in_header(value)):
+                name = key[:40] if not unstorable(key) else None
+                return error_response(400, str(UNSTORABLE), name, {name or "": str(UNSTORABLE)})
+    return None
+
+
 def register(app: Flask) -> None:
+    app.before_request(refuse_unstorable)
+
+    @app.errorhandler(ParamError)
+    def param_error(exc: ParamError):
+        return error_response(400, exc.message, exc.field, exc.errors)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):

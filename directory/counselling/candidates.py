@@ -39,7 +39,7 @@ from directory.models import (
     offer_location,
     offer_target_group,
 )
-from directory.search.engine import visible_clause
+from directory.offers.visibility import visible_clause
 
 #: below this many matches the broad query runs as well, for near misses and the blocker
 FEW_MATCHES = 3

@@ -1,6 +1,7 @@
 """The counsellor's situation form: request form data → validated :class:`ClientSituation`.
 
-One parser with one translated message per bad value, in the style of :func:`search.parse`.
+Read through :class:`directory.core.params.Params`, one translated message per bad value,
+raised together as a :class:`~directory.core.params.ParamError`.
 The form asks for nothing identifying: a district, a postcode or a point (never an address),
 languages with levels, target groups, needs, free times, distance, cost, childcare, wheelchair.
 
@@ -34,10 +35,10 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 
 from directory.core.geo import Geocoder, parse_point
+from directory.core.params import Params
 from directory.counselling import matching
 from directory.models import WEEKDAYS
 from directory.offers.vocabulary import Vocabulary
-from directory.search.engine import InvalidSearch, single_value
 
 LANGUAGE_ROWS = 5
 RADIUS_CHOICES = ("1", "2", "3", "5", "10", "15", "25")
@@ -65,10 +66,6 @@ PERIOD_LABELS = {
 }
 #: the level a language is assumed at when a counsellor accepts it for a near miss
 ACCEPTED_LEVEL = "B1"
-
-
-class InvalidSituation(InvalidSearch):
-    """Bad form values; ``errors`` maps field → translated message (as for a search)."""
 
 
 @dataclass
@@ -114,24 +111,13 @@ def _windows(tokens: list[str]) -> tuple[matching.TimeWindow, ...]:
 
 
 def parse(data, vocab: Vocabulary, geocoder: Geocoder | None) -> tuple[matching.ClientSituation, SituationForm]:
-    """Validate the form (a MultiDict) or raise InvalidSituation with a message per field."""
-    errors: dict[str, str] = {}
+    """Validate the form (a MultiDict) or raise ParamError with a message per field."""
+    params = Params(data, max_length=MAX_LENGTH, repeated=_l("Das Feld „%(name)s“ darf nur einmal vorkommen."))
     form = SituationForm()
-
-    def one(name: str) -> str:
-        return single_value(data, name, MAX_LENGTH, errors,
-                            _l("Das Feld „%(name)s“ darf nur einmal vorkommen.", name=name))
+    one = params.one
 
     def many(name: str, allowed, message) -> list[str]:
-        raw = [v.strip() for v in data.getlist(name) if v.strip()]
-        if len(raw) > MAX_VALUES or any(len(v) > MAX_LENGTH for v in raw):
-            errors[name] = str(_l("Zu viele oder zu lange Werte."))
-            return []
-        unknown = [v for v in raw if v not in allowed]
-        if unknown:
-            errors[name] = str(message % {"value": unknown[0]})
-            return []
-        return list(dict.fromkeys(raw))
+        return params.many(name, allowed, message, max_values=MAX_VALUES)
 
     # where the client lives: a district, a postcode or a point – never an address
     form.district = one("district")
@@ -139,17 +125,17 @@ def parse(data, vocab: Vocabulary, geocoder: Geocoder | None) -> tuple[matching.
     form.point = one("point")
     origin = None
     if form.district and form.district not in vocab.districts:
-        errors["district"] = str(_l("Unbekannter Stadtteil: %(value)s", value=form.district))
+        params.error("district", _l("Unbekannter Stadtteil: %(value)s", value=form.district))
     elif form.district:
         term = vocab.districts[form.district]
         origin = matching.Point(term.extra["lat"], term.extra["lon"], term.label)
     if form.postcode:
         if not re.fullmatch(r"\d{5}", form.postcode):
-            errors["postcode"] = str(_l("Bitte eine Postleitzahl mit fünf Ziffern angeben."))
+            params.error("postcode", _l("Bitte eine Postleitzahl mit fünf Ziffern angeben."))
         else:
             hit = geocoder.geocode(form.postcode) if geocoder else None
             if hit is None:
-                errors["postcode"] = str(_l("Die Postleitzahl %(value)s ist nicht bekannt.", value=form.postcode))
+                params.error("postcode", _l("Die Postleitzahl %(value)s ist nicht bekannt.", value=form.postcode))
             else:
                 origin = matching.Point(hit.lat, hit.lon, form.postcode)
     if form.point:
@@ -158,7 +144,7 @@ def parse(data, vocab: Vocabulary, geocoder: Geocoder | None) -> tuple[matching.
         except ValueError:
             point = None
         if point is None:
-            errors["point"] = str(_l("Die Koordinaten sind ungültig. Beispiel: 52.29,8.91"))
+            params.error("point", _l("Die Koordinaten sind ungültig. Beispiel: 52.29,8.91"))
         else:
             origin = matching.Point(point.lat, point.lon, point.label)
     form.origin_label = origin.label if origin else ""
@@ -167,9 +153,9 @@ def parse(data, vocab: Vocabulary, geocoder: Geocoder | None) -> tuple[matching.
     max_km = None
     if form.max_km:
         if form.max_km not in RADIUS_CHOICES:
-            errors["max_km"] = str(_l("Ungültige Entfernung: %(value)s", value=form.max_km))
-        elif origin is None and not ({"district", "postcode", "point"} & errors.keys()):
-            errors["max_km"] = str(_l("Für die Entfernung bitte Stadtteil, Postleitzahl oder Ort angeben."))
+            params.error("max_km", _l("Ungültige Entfernung: %(value)s", value=form.max_km))
+        elif origin is None and not params.failed("district", "postcode", "point"):
+            params.error("max_km", _l("Für die Entfernung bitte Stadtteil, Postleitzahl oder Ort angeben."))
         else:
             max_km = float(form.max_km)
 
@@ -177,7 +163,7 @@ def parse(data, vocab: Vocabulary, geocoder: Geocoder | None) -> tuple[matching.
     age = None
     if form.age:
         if not (form.age.isascii() and form.age.isdigit()) or int(form.age) > MAX_AGE:
-            errors["age"] = str(_l("Bitte das Alter in Jahren angeben (0 bis %(max)s).", max=MAX_AGE))
+            params.error("age", _l("Bitte das Alter in Jahren angeben (0 bis %(max)s).", max=MAX_AGE))
         else:
             age = int(form.age)
 
@@ -187,9 +173,9 @@ def parse(data, vocab: Vocabulary, geocoder: Geocoder | None) -> tuple[matching.
         if not code:
             continue
         if code not in vocab.languages:
-            errors[f"language-{i}"] = str(_l("Unbekannte Sprache: %(value)s", value=code))
+            params.error(f"language-{i}", _l("Unbekannte Sprache: %(value)s", value=code))
         elif level not in matching.LEVELS:
-            errors[f"level-{i}"] = str(_l("Unbekanntes Sprachniveau: %(value)s", value=level))
+            params.error(f"level-{i}", _l("Unbekanntes Sprachniveau: %(value)s", value=level))
         else:
             skills.append(matching.LanguageSkill(code, level))
             form.languages.append((code, level))
@@ -201,13 +187,9 @@ def parse(data, vocab: Vocabulary, geocoder: Geocoder | None) -> tuple[matching.
     form.times = many("time", time_tokens, _l("Unbekannte Zeitangabe: %(value)s"))
 
     for name in ("free", "childcare", "wheelchair", "only_languages"):
-        value = one(name)
-        if value not in ("", "1", "on"):
-            errors[name] = str(_l("Ungültiger Wert: %(value)s", value=value))
-        setattr(form, name, value in ("1", "on"))
+        setattr(form, name, params.flag(name, _l("Ungültiger Wert: %(value)s")))
 
-    if errors:
-        raise InvalidSituation(errors)
+    params.check()
     situation = matching.ClientSituation(
         origin=origin,
         max_km=max_km if max_km is None or math.isfinite(max_km) else None,

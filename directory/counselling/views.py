@@ -30,10 +30,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from directory.accounts.permissions import roles_required
-from directory.core import maps
-from directory.core.errors import error_response
+from directory.core import maps, paging
 from directory.core.geo import app_geocoder
 from directory.core.i18n import current_language
+from directory.core.params import ParamError, Params
 from directory.counselling import candidates as matching_data
 from directory.counselling import matching
 from directory.counselling import situation as situation_form
@@ -170,7 +170,7 @@ def match():
     data = situation_form.relax(request.form, vocab) if "relax" in request.form else request.form
     try:
         situation, form = situation_form.parse(data, vocab, app_geocoder())
-    except situation_form.InvalidSituation as exc:
+    except ParamError as exc:
         return _form_page(_echo(data), vocab, errors=exc.errors, status=400)
     finding = matching_data.find(situation)
     record_demand(situation, form)
@@ -202,17 +202,15 @@ def _echo(data) -> situation_form.SituationForm:
 def create_referral():
     vocab = vocabulary.load(current_language())
     errors = []
+    params = Params(request.form)
     raw_ids = request.form.getlist("offer")
     if not raw_ids:
         errors.append(_("Bitte mindestens ein Angebot auswählen."))
     elif len(raw_ids) > MAX_OFFERS_PER_REFERRAL:
         errors.append(_("Bitte höchstens %(n)d Angebote auf einen Bogen setzen.", n=MAX_OFFERS_PER_REFERRAL))
-    ids = []
-    for raw in raw_ids[:MAX_OFFERS_PER_REFERRAL]:
-        if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
-            errors.append(_("Ungültige Angebotsnummer."))
-            break
-        ids.append(int(raw))
+    ids = params.ids("offer", _("Ungültige Angebotsnummer."), max_values=MAX_OFFERS_PER_REFERRAL) if not errors else []
+    if params.failed("offer"):
+        errors.append(params.errors["offer"])
     offers = []
     if ids and not errors:
         found = {o.id: o for o in db.session.scalars(
@@ -220,9 +218,9 @@ def create_referral():
         if len(found) != len(set(ids)):
             errors.append(_("Ein ausgewähltes Angebot ist nicht (mehr) veröffentlicht."))
         offers = [found[i] for i in dict.fromkeys(ids) if i in found]
-    language = request.form.get("language", "").strip()
-    if language and (language not in vocab.languages or len(language) > 8):
-        errors.append(_("Unbekannte Sprache: %(value)s", value=language[:20]))
+    language = params.choice("language", vocab.languages, _l("Unbekannte Sprache: %(value)s")) or ""
+    if params.failed("language"):
+        errors.append(params.errors["language"])
     organizations = _own_organizations()
     organization = None
     if not organizations:
@@ -248,8 +246,8 @@ def _referral_errors(vocab, errors: list[str], ids: list[int], language: str):
     messages = {f"referral-{i}": e for i, e in enumerate(errors)}
     try:
         situation, form = situation_form.parse(request.form, vocab, app_geocoder())
-    except situation_form.InvalidSituation:
-        return error_response(400, " ".join(errors))
+    except ParamError:
+        raise ParamError("referral", " ".join(errors)) from None
     return _form_page(form, vocab, finding=matching_data.find(situation), situation=situation, status=400,
                       referral_errors=messages, selected_offers=set(ids), selected_language=language)
 
@@ -272,9 +270,10 @@ def own_referral_or_404(code: str) -> Referral:
 @bp.get("/vermittlungen")
 @roles_required("counsellor")
 def referrals():
-    status = request.args.get("status", "")
-    if status and status not in STATUS_LABELS:
-        return error_response(400, _("Unbekannter Status: %(value)s", value=status[:20]))
+    params = Params(request.args)
+    status = params.choice("status", STATUS_LABELS, _l("Unbekannter Status: %(value)s")) or ""
+    page = paging.read_page(params)
+    params.check()
     stmt = (
         select(Referral)
         .where(Referral.organization_id.in_(current_user.organization_ids or {-1}))
@@ -284,7 +283,7 @@ def referrals():
     )
     if status:
         stmt = stmt.where(Referral.id.in_(select(ReferralOffer.referral_id).where(ReferralOffer.status == status)))
-    page = db.paginate(stmt, per_page=50, error_out=False)
+    page = paging.paginate(stmt, page, 50)
     return render_template("counselling/referrals.html", page=page, status=status,
                            status_labels=STATUS_LABELS, reason_labels=REASON_LABELS)
 

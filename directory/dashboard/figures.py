@@ -35,7 +35,7 @@ from directory.models import (
     offer_location,
     offer_target_group,
 )
-from directory.search import engine as search
+from directory.offers.visibility import visible_clause
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def is_fresh(filters: Filters) -> ColumnElement[bool]:
 def published_clause(today: dt.date) -> ColumnElement[bool]:
     """Published and not expired – including offers that the public no longer sees because
     nobody confirmed them for a year (STALE_HIDE_AFTER_DAYS): staff must see those most."""
-    return search.visible_clause(today, hide_after_days=0)
+    return visible_clause(today, hide_after_days=0)
 
 
 def offer_clauses(filters: Filters) -> list[ColumnElement[bool]]:

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 
 from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from directory.accounts.permissions import roles_required
 from directory.core.errors import error_response
 from directory.core.i18n import current_language
+from directory.core.params import Params
 from directory.dashboard import charts
 from directory.dashboard import figures as dashboard
 from directory.extensions import db
@@ -36,26 +38,15 @@ class Choice:
     days: int
 
 
-class BadChoice(ValueError):
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field, self.message = field, message
-
-
 def parse_choice(args, vocab: vocabulary.Vocabulary) -> Choice:
-    def pick(name: str, allowed, message: str) -> str | None:
-        value = args.get(name, "").strip()
-        if not value:
-            return None
-        if value not in allowed:
-            raise BadChoice(name, message % {"value": value[:40]})
-        return value
-
-    language = pick("language", vocab.languages, _("Unbekannte Sprache: %(value)s"))
-    target = pick("target", vocab.target_groups, _("Unbekannte Zielgruppe: %(value)s"))
-    challenge = pick("challenge", vocab.challenges, _("Unbekannte Herausforderung: %(value)s")) or next(iter(vocab.challenges))
-    days = pick("days", [str(p) for p in PERIODS], _("Unbekannter Zeitraum: %(value)s"))
-    return Choice(language, target, challenge, int(days) if days else 90)
+    """The page's filters; raises ParamError (answered by the app's error handler)."""
+    params = Params(args)
+    language = params.choice("language", vocab.languages, _l("Unbekannte Sprache: %(value)s"))
+    target = params.choice("target", vocab.target_groups, _l("Unbekannte Zielgruppe: %(value)s"))
+    challenge = params.choice("challenge", vocab.challenges, _l("Unbekannte Herausforderung: %(value)s"))
+    days = params.choice("days", [str(p) for p in PERIODS], _l("Unbekannter Zeitraum: %(value)s"))
+    params.check()
+    return Choice(language, target, challenge or next(iter(vocab.challenges)), int(days) if days else 90)
 
 
 def _filters(choice: Choice) -> dashboard.Filters:
@@ -117,10 +108,7 @@ def _tables(choice: Choice, vocab: vocabulary.Vocabulary) -> dict:
 @roles_required("moderator", "admin")
 def index():
     vocab = vocabulary.load(current_language())
-    try:
-        choice = parse_choice(request.args, vocab)
-    except BadChoice as exc:
-        return error_response(400, exc.message, exc.field)
+    choice = parse_choice(request.args, vocab)
     tables = _tables(choice, vocab)
     f = _filters(choice)
     cat_chart = charts.bar_chart(
@@ -159,10 +147,7 @@ def index():
 @roles_required("moderator", "admin")
 def download(table: str):
     vocab = vocabulary.load(current_language())
-    try:
-        choice = parse_choice(request.args, vocab)
-    except BadChoice as exc:
-        return error_response(400, exc.message, exc.field)
+    choice = parse_choice(request.args, vocab)
     found = _tables(choice, vocab)[table]
     if found is None:
         return error_response(404, _("Es gibt noch keine Vermittlungen."))

@@ -15,16 +15,18 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from directory.accounts.permissions import roles_required
-from directory.core import maps
+from directory.core import maps, paging
 from directory.core.forms import ActionForm
 from directory.core.geo import app_geocoder
 from directory.core.i18n import current_language
 from directory.core.mail import outbox
+from directory.core.params import Params
 from directory.extensions import db
 from directory.models import (
     ImportRun,
@@ -40,6 +42,7 @@ from directory.offers.states import offer_state, open_revisions
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 PER_PAGE = 50
+OFFER_STATES = ("draft", "published", "archived")
 STAFF = ("moderator",)  # admins always pass roles_required
 
 
@@ -186,11 +189,11 @@ def set_trusted(organization_id: int):
 @bp.get("/angebote")
 @roles_required(*STAFF)
 def offers():
-    status = request.args.get("status", "")
-    q = (request.args.get("q") or "").strip()[:200]
-    page = request.args.get("page", "1")
-    if status not in ("", "draft", "published", "archived") or not (page.isascii() and page.isdigit()) or int(page) < 1:
-        abort(400)
+    params = Params(request.args)
+    status = params.choice("status", OFFER_STATES, _l("Unbekannter Status: %(value)s")) or ""
+    q = params.one("q")
+    page = paging.read_page(params)
+    params.check()
     stmt = select(Offer).options(selectinload(Offer.organization))
     if status:
         stmt = stmt.where(Offer.status == status)
@@ -199,7 +202,7 @@ def offers():
         stmt = stmt.join(Organization).where(
             func.lower(Offer.title).like(like) | func.lower(Organization.name).like(like))
     stmt = stmt.order_by(Offer.updated_at.desc(), Offer.id.desc())
-    result = db.paginate(stmt, page=int(page), per_page=PER_PAGE, error_out=False)
+    result = paging.paginate(stmt, page, PER_PAGE)
     revisions = open_revisions([o.id for o in result.items])
     rows = [(o, offer_state(o, revisions.get(o.id))) for o in result.items]
     return render_template("moderation/offers.html", rows=rows, pagination=result, status=status, q=q,

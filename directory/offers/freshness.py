@@ -8,7 +8,7 @@ Periods (settings, in days):
   ``CONFIRM_REMIND_INTERVAL_DAYS`` (30) per offer.
 * ``STALE_AFTER_DAYS`` (183): search and offer page show "not confirmed since …".
 * ``STALE_HIDE_AFTER_DAYS`` (365): hidden from public search, offer page and API
-  (:func:`directory.search.visible_clause`) and listed for moderators; the organisation is told
+  (:func:`directory.offers.visibility.visible_clause`) and listed for moderators; the organisation is told
   once (per confirmation date) and the history records it.
 
 :func:`run` is what ``flask confirm-reminders`` (cron) does; running it twice on the same day

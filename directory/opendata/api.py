@@ -6,15 +6,16 @@ forms) and answers every GET with ``Access-Control-Allow-Origin: *``. No cookies
 from __future__ import annotations
 
 import json
-import math
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
 from flask_babel import gettext as _
 
+from directory.core import paging
 from directory.core.geo import app_geocoder
 from directory.core.http import cookieless
 from directory.core.i18n import available, current_language
+from directory.core.params import ParamError
 from directory.extensions import csrf
 from directory.offers import vocabulary
 from directory.opendata import data as api_data
@@ -31,8 +32,7 @@ def _no_cookies_and_known_language():
     g.cookieless = True
     lang = request.args.getlist("lang")
     if lang and (len(lang) > 1 or lang[0] not in available()):
-        return bad_request({"lang": _("Unbekannte Sprache: %(value)s", value=lang[-1][:40])})
-    return None
+        raise ParamError("lang", _("Unbekannte Sprache: %(value)s", value=lang[-1][:40]))
 
 
 @bp.after_app_request
@@ -51,15 +51,6 @@ def _cors_and_no_cookies(response):
     return cookieless(response)
 
 
-def bad_request(errors: dict[str, str]):
-    field, message = next(iter(errors.items()))
-    body = {"error": {
-        "code": 400, "message": message, "field": field,
-        "details": [{"field": k, "message": v} for k, v in errors.items()],
-    }}
-    return jsonify(body), 400
-
-
 def _abs(endpoint: str, **values) -> str:
     return url_for(endpoint, _external=True, **values)
 
@@ -74,14 +65,10 @@ def _offer_urls(offer) -> dict[str, str]:
 
 def _page_links(endpoint: str, page: int, pages: int, params: list[tuple[str, str]]) -> dict:
     def at(n: int) -> str:
-        query = urlencode([(k, v) for k, v in params if k != "page"] + ([("page", str(n))] if n > 1 else []))
+        query = urlencode(paging.page_args(params, n))
         return _abs(endpoint) + ("?" + query if query else "")
 
-    return {
-        "self": at(page), "first": at(1), "last": at(pages),
-        "prev": at(page - 1) if 1 < page <= pages + 1 else None,
-        "next": at(page + 1) if page < pages else None,
-    }
+    return paging.links(at, page, pages)
 
 
 def _json(data, max_age: int = api_data.CACHE_SECONDS):
@@ -112,10 +99,7 @@ def openapi_document():
 @bp.get("/offers")
 def offers():
     vocab = vocabulary.load(current_language())
-    try:
-        query = api_data.parse_search(request.args, vocab, app_geocoder())
-    except api_data.InvalidParameters as exc:
-        return bad_request(exc.errors)
+    query = api_data.parse_search(request.args, vocab, app_geocoder())
     params = [(k, v) for k, v in request.args.items(multi=True)
               if k in set(search.SCALAR_PARAMS) | set(search.FACETS_BY_PARAM) | {"per_page", "lang"}]
 
@@ -125,7 +109,7 @@ def offers():
 
     result = search.run(query, vocab, toggle_url)
     api_data.load_challenges(result.offers)
-    pages = max(1, math.ceil(result.total / query.per_page))
+    pages = result.pages
     html_params = [(k, v) for k, v in params if k not in ("per_page", "page")]
     links = _page_links("api.offers", query.page, pages, params)
     links["html"] = _abs("public.search_page") + ("?" + urlencode(html_params) if html_params else "")
@@ -156,10 +140,7 @@ def _offer_refs(rows) -> list[dict]:
 
 @bp.get("/organizations")
 def organizations():
-    try:
-        page, per_page = api_data.page_params(request.args)
-    except api_data.InvalidParameters as exc:
-        return bad_request(exc.errors)
+    page, per_page = api_data.page_params(request.args)
     total, orgs = api_data.organizations_page(page, per_page)
     return _paged("api.organizations", [api_data.organization_json(o, _org_url) for o in orgs],
                   total, page, per_page, ("page", "per_page"))
@@ -167,7 +148,7 @@ def organizations():
 
 def _paged(endpoint: str, data: list, total: int, page: int, per_page: int, kept: tuple[str, ...]):
     """A list answer with its paging meta data and links (arguments in `kept` carried along)."""
-    pages = max(1, math.ceil(total / per_page))
+    pages = paging.Window(page, per_page, total).pages
     params = [(k, v) for k, v in request.args.items(multi=True) if k in kept]
     return _json({
         "data": data,
@@ -188,13 +169,11 @@ def organization(organization_id: int):
 @bp.get("/locations")
 def locations():
     vocab = vocabulary.load("de")
-    try:
-        page, per_page = api_data.page_params(request.args)
-        district = request.args.get("district") or None
-        if district is not None and district not in vocab.districts:
-            raise api_data.InvalidParameters({"district": str(search.FACETS_BY_PARAM["district"].error % {"value": district[:40]})})
-    except api_data.InvalidParameters as exc:
-        return bad_request(exc.errors)
+    params = api_data.api_params(request.args)
+    page = paging.read_page(params)
+    per_page = paging.read_per_page(params, api_data.DEFAULT_PER_PAGE)
+    district = params.choice("district", vocab.districts, search.FACETS_BY_PARAM["district"].error)
+    params.check()
     total, locs = api_data.locations_page(page, per_page, district)
     return _paged("api.locations", [api_data.location_json(loc) for loc in locs],
                   total, page, per_page, ("page", "per_page", "district"))
@@ -279,7 +258,7 @@ def _html_url(offer) -> str:
 
 
 def _search_or_400(sort: str | None = None):
-    """A validated search for the export formats (all results, no paging)."""
+    """A validated search for the export formats (all results, no paging); ParamError → 400."""
     vocab = vocabulary.load(current_language())
     args = request.args
     if sort:
@@ -296,30 +275,21 @@ def _filter_params() -> list[tuple[str, str]]:
 
 @bp.get("/offers.geojson")
 def offers_geojson():
-    try:
-        query, vocab = _search_or_400()
-    except api_data.InvalidParameters as exc:
-        return bad_request(exc.errors)
+    query, vocab = _search_or_400()
     data = formats.geojson(api_data.matching_offers(query), vocab, _html_url)
     return _download(json.dumps(data, ensure_ascii=False), "application/geo+json")
 
 
 @bp.get("/offers.csv")
 def offers_csv():
-    try:
-        query, vocab = _search_or_400()
-    except api_data.InvalidParameters as exc:
-        return bad_request(exc.errors)
+    query, vocab = _search_or_400()
     text = formats.offers_csv(api_data.matching_offers(query), vocab, _html_url, current_language())
     return _download("\ufeff" + text, "text/csv", "wegweiser-angebote.csv")
 
 
 @bp.get("/offers.ics")
 def offers_ics():
-    try:
-        query, vocab = _search_or_400()
-    except api_data.InvalidParameters as exc:
-        return bad_request(exc.errors)
+    query, vocab = _search_or_400()
     described = search.describe(query, vocab)
     name = "Wegweiser Minden" + (": " + " · ".join(described) if described else "")
     body = formats.calendar(api_data.matching_offers(query), _html_url, _host(), name[:200])
@@ -340,10 +310,7 @@ FEED_SIZE = 50
 
 @bp.get("/feed.atom")
 def feed():
-    try:
-        query, vocab = _search_or_400(sort="updated")
-    except api_data.InvalidParameters as exc:
-        return bad_request(exc.errors)
+    query, vocab = _search_or_400(sort="updated")
     offers = api_data.matching_offers(query, FEED_SIZE)
     described = search.describe(query, vocab)
     params = _filter_params()

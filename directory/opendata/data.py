@@ -1,6 +1,6 @@
 """The JSON API's data: validated parameters, serialised offers and vocabularies, HTTP caching.
 
-The API reuses the search page's parser (:func:`directory.search.parse`) and facet counting, so
+The API reuses the search page's parser (:func:`directory.search.engine.read`) and facet counting, so
 filters, error messages and counts are the same on the page and in the API. Everything here
 reads only what the public may see: published, unexpired offers, their providers and places.
 No account data, no personal data beyond the providers' own public contact fields.
@@ -12,10 +12,11 @@ import hashlib
 from typing import Any, Callable
 
 from flask import Response, request
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import selectinload
 
+from directory.core import paging
+from directory.core.params import Params
 from directory.extensions import db
 from directory.models import (
     WEEKDAYS,
@@ -27,20 +28,12 @@ from directory.models import (
     offer_challenge,
     offer_location,
 )
+from directory.offers.visibility import visible_clause, visible_location_ids, visible_offer_ids, visible_org_ids
 from directory.offers.vocabulary import Vocabulary
 from directory.search import engine as search
 
 DEFAULT_PER_PAGE = 20
-MAX_PER_PAGE = 100
 CACHE_SECONDS = 300
-
-
-class InvalidParameters(ValueError):
-    """Bad API parameters; ``errors`` maps parameter → translated message (like InvalidSearch)."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
 
 
 # --- parameters --------------------------------------------------------------------------
@@ -48,55 +41,38 @@ class InvalidParameters(ValueError):
 FREE_TEXT = ("q", "near")
 
 
-def check_raw(args) -> dict[str, str]:
-    """Checks on raw values before the search parser strips them: not longer than the search
-    page accepts, and – except for free text – not empty (a form may send ``q=``, but an API
-    caller who sends ``district=`` has made a mistake worth reporting)."""
-    errors = {}
-    for key, value in args.items(multi=True):
-        if len(value) > search.MAX_VALUE_LENGTH:
-            errors[key[:40]] = str(_l("Die Eingabe ist zu lang (höchstens %(n)d Zeichen).", n=search.MAX_VALUE_LENGTH))
-        elif key not in FREE_TEXT and not value.strip():
-            errors[key[:40]] = str(_l("Der Parameter „%(name)s“ ist leer.", name=key[:40]))
-    return errors
+def api_params(args) -> Params:
+    """A reader for an API query: every raw value bounded, and only free text may be empty."""
+    params = Params(args, max_length=search.MAX_VALUE_LENGTH)
+    params.bounded(free_text=FREE_TEXT)
+    return params
 
 
-def integer_param(args, name: str, default: int, low: int, high: int, errors: dict[str, str]) -> int:
-    raw = args.getlist(name)
-    if not raw:
-        return default
-    value = raw[0].strip()
-    if len(raw) > 1:
-        errors[name] = str(_l("Der Parameter „%(name)s“ darf nur einmal vorkommen.", name=name))
-    elif not value.isascii() or not value.isdigit() or not (low <= int(value) <= high):
-        errors[name] = str(_l("„%(name)s“ muss eine ganze Zahl zwischen %(low)d und %(high)d sein.",
-                              name=name, low=low, high=high))
-    else:
-        return int(value)
-    return default
+def read_search(params: Params, vocab: Vocabulary, geocoder, today: dt.date | None = None) -> search.SearchQuery:
+    """The search page's parameters plus ``per_page``, collected into ``params``."""
+    raw_errors = dict(params.errors)
+    params.errors.clear()
+    per_page = paging.read_per_page(params, DEFAULT_PER_PAGE)
+    query = search.read(params, vocab, geocoder, per_page=per_page, today=today)
+    # the parser's fields first; a raw value's own message wins over the parser's
+    params.errors = {**params.errors, **raw_errors}
+    return query
 
 
 def parse_search(args, vocab: Vocabulary, geocoder, today: dt.date | None = None) -> search.SearchQuery:
-    """The search page's parser plus ``per_page``; all errors at once."""
-    errors = check_raw(args)
-    per_page = integer_param(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE, errors)
-    query = None
-    try:
-        query = search.parse(args, vocab, geocoder, per_page=per_page, today=today)
-    except search.InvalidSearch as exc:
-        errors = {**exc.errors, **errors}
-    if errors:
-        raise InvalidParameters(errors)
+    """The search page's parser plus ``per_page``; raises ParamError with all errors at once."""
+    params = api_params(args)
+    query = read_search(params, vocab, geocoder, today)
+    params.check()
     return query
 
 
 def page_params(args) -> tuple[int, int]:
     """page/per_page for the simple lists (organisations, locations)."""
-    errors = check_raw(args)
-    page = integer_param(args, "page", 1, 1, search.MAX_PAGE, errors)
-    per_page = integer_param(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE, errors)
-    if errors:
-        raise InvalidParameters(errors)
+    params = api_params(args)
+    page = paging.read_page(params)
+    per_page = paging.read_per_page(params, DEFAULT_PER_PAGE)
+    params.check()
     return page, per_page
 
 
@@ -229,21 +205,9 @@ def load_challenges(offers: list[Offer]) -> None:
 def visible_offer(offer_id: int, today: dt.date | None = None) -> Offer | None:
     return db.session.scalar(
         select(Offer)
-        .where(Offer.id == offer_id, search.visible_clause(today or dt.date.today()))
+        .where(Offer.id == offer_id, visible_clause(today or dt.date.today()))
         .options(*OFFER_LOADS)
     )
-
-
-def visible_offer_ids(today: dt.date | None = None):
-    return select(Offer.id).where(search.visible_clause(today or dt.date.today()))
-
-
-def visible_org_ids(today: dt.date | None = None):
-    return select(Offer.organization_id).where(search.visible_clause(today or dt.date.today()))
-
-
-def visible_location_ids(today: dt.date | None = None):
-    return select(offer_location.c.location_id).where(offer_location.c.offer_id.in_(visible_offer_ids(today)))
 
 
 def facets_json(facets: list[search.FacetResult]) -> dict[str, Any]:
@@ -262,13 +226,10 @@ def facets_json(facets: list[search.FacetResult]) -> dict[str, Any]:
 
 
 def organizations_page(page: int, per_page: int) -> tuple[int, list[Organization]]:
-    where = Organization.id.in_(visible_org_ids())
-    total = db.session.scalar(select(func.count(Organization.id)).where(where)) or 0
-    orgs = list(db.session.scalars(
-        select(Organization).where(where).order_by(Organization.name, Organization.id)
-        .limit(per_page).offset((page - 1) * per_page)
-    ))
-    return total, orgs
+    found = paging.paginate(
+        select(Organization).where(Organization.id.in_(visible_org_ids()))
+        .order_by(Organization.name, Organization.id), page, per_page)
+    return found.total, list(found.items)
 
 
 def visible_organization(org_id: int) -> Organization | None:
@@ -280,7 +241,7 @@ def visible_organization(org_id: int) -> Organization | None:
 def offers_of_organization(org_id: int) -> list[tuple[int, str]]:
     return list(db.session.execute(
         select(Offer.id, Offer.title)
-        .where(Offer.organization_id == org_id, search.visible_clause(dt.date.today()))
+        .where(Offer.organization_id == org_id, visible_clause(dt.date.today()))
         .order_by(Offer.title, Offer.id)
     ).all())
 
@@ -289,20 +250,17 @@ def locations_page(page: int, per_page: int, district: str | None = None) -> tup
     clauses = [Location.id.in_(visible_location_ids())]
     if district:
         clauses.append(Location.district_code == district)
-    total = db.session.scalar(select(func.count(Location.id)).where(*clauses)) or 0
-    locs = list(db.session.scalars(
+    found = paging.paginate(
         select(Location).where(*clauses).order_by(Location.name, Location.id)
-        .options(selectinload(Location.district))
-        .limit(per_page).offset((page - 1) * per_page)
-    ))
-    return total, locs
+        .options(selectinload(Location.district)), page, per_page)
+    return found.total, list(found.items)
 
 
 def offers_at_location(location_id: int) -> list[tuple[int, str]]:
     return list(db.session.execute(
         select(Offer.id, Offer.title)
         .join(offer_location, offer_location.c.offer_id == Offer.id)
-        .where(offer_location.c.location_id == location_id, search.visible_clause(dt.date.today()))
+        .where(offer_location.c.location_id == location_id, visible_clause(dt.date.today()))
         .order_by(Offer.title, Offer.id)
     ).all())
 

@@ -186,7 +186,7 @@ def calendar(offers: Iterable[Offer], offer_url: UrlFor, host: str, name: str,
     cal.add("prodid", "-//Wegweiser Minden//Angebote//DE")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", name)
+    cal.add("x-wr-calname", " ".join(name.split()))  # one line: X- properties are not escaped
     cal.add("x-wr-timezone", "Europe/Berlin")
     cal.add_component(Calendar.from_ical(VTIMEZONE).walk("VTIMEZONE")[0])
     for offer in offers:

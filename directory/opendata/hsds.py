@@ -43,8 +43,8 @@ from directory.models import (
     TargetGroup,
 )
 from directory.offers.schedules import describe
+from directory.offers.visibility import visible_clause
 from directory.opendata.data import OFFER_LOADS
-from directory.search import engine as search
 
 HSDS_VERSION = "3.0"
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://wegweiser.minden.example/hsds")
@@ -152,7 +152,7 @@ def taxonomy_rows(base_url: str) -> tuple[list[dict], list[dict], dict[tuple[str
 def _offers(today: dt.date) -> list[Offer]:
     return list(db.session.scalars(
         select(Offer)
-        .where(search.visible_clause(today))
+        .where(visible_clause(today))
         .order_by(Offer.id)
         .options(*OFFER_LOADS)
     ))

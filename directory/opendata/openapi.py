@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from directory.core.i18n import available
+from directory.core.paging import MAX_PAGE, MAX_PER_PAGE
+from directory.core.params import STORABLE_PATTERN
 from directory.models import WEEKDAYS
 from directory.offers.vocabulary import Vocabulary
-from directory.opendata.data import MAX_PER_PAGE
 from directory.search import engine as search
 
 VERSION = "1.0.0"
@@ -214,14 +215,14 @@ def _multi(name: str, codes: list[str], description: str) -> dict:
 
 def _paging() -> list[dict]:
     return [
-        _param("page", {"type": "integer", "minimum": 1, "maximum": search.MAX_PAGE, "default": 1}, "page number"),
+        _param("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}, "page number"),
         _param("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 20},
                f"results per page (at most {MAX_PER_PAGE})"),
     ]
 
 
 def search_parameters(vocab: Vocabulary) -> list[dict]:
-    text = {"type": "string", "maxLength": search.MAX_VALUE_LENGTH}
+    text = {"type": "string", "maxLength": search.MAX_VALUE_LENGTH, "pattern": STORABLE_PATTERN}
     return [
         _param("q", text, "free text (German stemming on PostgreSQL, prefix terms on SQLite)"),
         _param("near", text, "an address, a Stadtteil or `lat,lon`; needed for `radius` and `sort=distance`"),

@@ -24,6 +24,7 @@ from werkzeug.datastructures import MultiDict
 from directory.core.geo import app_geocoder
 from directory.core.http import cookieless
 from directory.core.i18n import INTERFACE_LANGUAGES, available, current_language
+from directory.core.params import ParamError, is_id
 from directory.extensions import db
 from directory.models import Offer, Organization
 from directory.offers import schedules as schedule_text
@@ -78,33 +79,26 @@ def readable_text_on(accent: str) -> str:
 
 
 def parse(args, vocab: vocabulary.Vocabulary) -> WidgetQuery:
-    """Validate the widget's parameters; raises api_data.InvalidParameters with all errors."""
-    errors: dict[str, str] = {}
+    """Validate the widget's parameters; raises ParamError with all errors."""
     # Empty fields are "not chosen" here (the configurator is a form), unlike in the JSON API.
-    args = MultiDict([(k, v) for k, v in args.items(multi=True) if v.strip()])
-    query = None
+    params = api_data.api_params(MultiDict([(k, v) for k, v in args.items(multi=True) if v.strip()]))
+    query = api_data.read_search(params, vocab, app_geocoder())
+    limit = params.integer("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     try:
-        query = api_data.parse_search(args, vocab, app_geocoder())
-    except api_data.InvalidParameters as exc:
-        errors.update(exc.errors)
-    limit = api_data.integer_param(args, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT, errors)
-    try:
-        accent = parse_accent(args.get("accent"))
+        accent = parse_accent(params.one("accent"))
     except ValueError:
-        errors["accent"] = str(_l("Die Akzentfarbe muss eine Hex-Farbe sein, z. B. #005a9c."))
+        params.error("accent", _l("Die Akzentfarbe muss eine Hex-Farbe sein, z. B. #005a9c."))
         accent = DEFAULT_ACCENT
     organization = None
-    raw_org = args.get("organization", "").strip()
+    raw_org = params.one("organization")
     if raw_org:
-        org_id = int(raw_org) if raw_org.isascii() and raw_org.isdigit() and len(raw_org) < 10 else None
-        organization = db.session.get(Organization, org_id) if org_id else None
+        organization = db.session.get(Organization, int(raw_org)) if is_id(raw_org) else None
         if organization is None:
-            errors["organization"] = str(_l("Unbekannte Organisation: %(value)s", value=raw_org[:40]))
-    title = (args.get("title") or "").strip()
+            params.error("organization", _l("Unbekannte Organisation: %(value)s", value=raw_org[:40]))
+    title = params.one("title")
     if len(title) > 120:
-        errors["title"] = str(_l("Die Überschrift ist zu lang (höchstens %(n)d Zeichen).", n=120))
-    if errors:
-        raise api_data.InvalidParameters(errors)
+        params.error("title", _l("Die Überschrift ist zu lang (höchstens %(n)d Zeichen).", n=120))
+    params.check()
     return WidgetQuery(query, organization, limit, accent, title)
 
 
@@ -153,7 +147,7 @@ def widget():
     vocab = vocabulary.load(current_language())
     try:
         wq = parse(request.args, vocab)
-    except api_data.InvalidParameters as exc:
+    except ParamError as exc:
         return render_template("opendata/widget/error.html", errors=exc.errors), 400
     total, offers = offers_for(wq)
     search_params = [(k, v) for k, v in request.args.items(multi=True)
@@ -180,7 +174,7 @@ def configurator():
     wq = None
     try:
         wq = parse(request.args, vocab)
-    except api_data.InvalidParameters as exc:
+    except ParamError as exc:
         errors = exc.errors
     params = widget_params(request.args)
     # The configurator's own page language comes from the URL; the widget's is chosen apart.

@@ -16,6 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from directory.accounts.permissions import get_own_offer_or_404, roles_required
+from directory.core import paging
+from directory.core.params import Params
 from directory.extensions import db
 from directory.models import Offer, Referral, ReferralOffer
 from directory.referrals import stats as referral_stats
@@ -60,7 +62,9 @@ def _inbox(errors=None, status=200):
         stmt = stmt.where(Referral.code == code)
     if wanted in STATUS_LABELS:
         stmt = stmt.where(ReferralOffer.status == wanted)
-    page = db.paginate(stmt, per_page=50, error_out=False)
+    params = Params(request.args)
+    page = paging.paginate(stmt, paging.read_page(params), 50)
+    params.check()
     offers = list(db.session.scalars(
         select(Offer).where(Offer.organization_id.in_(current_user.organization_ids or {-1}))
         .order_by(Offer.title)))
@@ -98,7 +102,7 @@ def open_places(offer_id: int):
         raw = "0"
     if raw == "":
         offer.open_places = None
-    elif raw.isascii() and raw.isdigit() and int(raw) <= MAX_OPEN_PLACES:
+    elif raw.isascii() and raw.isdigit() and len(raw) <= len(str(MAX_OPEN_PLACES)) and int(raw) <= MAX_OPEN_PLACES:
         offer.open_places = int(raw)
     else:
         return _inbox(errors={"open_places": _(

@@ -1,8 +1,9 @@
 """Search: query string → validated filters → SQL; facet counts; the result page.
 
-One table (:data:`FACETS`) maps each query parameter to its validation and its SQL clause,
-so the web page, the JSON API and the counsellor form share one parser and one error message
-per bad value. Filters combine with AND across facets and OR within one facet. Every facet's
+One table (:data:`FACETS`) declares the search filters: each query parameter with its values,
+its error message and its SQL clause. Reading goes through :class:`directory.core.params.Params`,
+so the web page, the JSON API and the widget share one parser and one error message per bad
+value; what the public may see at all is :func:`directory.offers.visibility.visible_clause`. Filters combine with AND across facets and OR within one facet. Every facet's
 counts are computed with all *other* active filters applied, so a count is the number of
 results that clicking the value would give (when nothing else in that facet is selected).
 
@@ -16,13 +17,14 @@ import math
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from flask import current_app, has_app_context
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, case, distinct, func, or_, select
 from pyroaring import BitMap
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql import ColumnElement
 
+from directory.core import paging
 from directory.core.geo import (
     KM_PER_DEGREE_LAT,
     Geocoder,
@@ -30,26 +32,26 @@ from directory.core.geo import (
     km_per_degree_lon,
     parse_point,
 )
+from directory.core.params import Params
 from directory.extensions import db
 from directory.models import (
     WEEKDAYS,
     District,
     Location,
     Offer,
-    OfferStatus,
     Schedule,
     offer_challenge,
     offer_language,
     offer_location,
     offer_target_group,
 )
+from directory.offers.visibility import visible_clause
 from directory.offers.vocabulary import Vocabulary
 from directory.search import fulltext
 from directory.search import index as search_index
 
 MAX_VALUE_LENGTH = 200
 MAX_VALUES_PER_PARAM = 50
-MAX_PAGE = 10_000
 RADIUS_OPTIONS = (1, 2, 5, 10, 25)
 SORTS = ("relevance", "distance", "updated")
 TIMES_OF_DAY = {
@@ -62,14 +64,6 @@ WEEKDAY_LABELS = {
     "mon": _l("Montag"), "tue": _l("Dienstag"), "wed": _l("Mittwoch"), "thu": _l("Donnerstag"),
     "fri": _l("Freitag"), "sat": _l("Samstag"), "sun": _l("Sonntag"),
 }
-
-
-class InvalidSearch(ValueError):
-    """One or more bad parameters; ``errors`` maps parameter → translated message."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
 
 
 @dataclass
@@ -339,91 +333,68 @@ SCALAR_PARAMS = ("q", "near", "sort", "page")
 
 # --- parsing -----------------------------------------------------------------------------
 
-def single_value(args, name: str, max_length: int, errors: dict[str, str], repeated_message) -> str:
-    """One stripped value of a MultiDict; a repeated or too long value records an error
-    under `name` (the translated `repeated_message` or a length message) and gives ""."""
-    raw = args.getlist(name)
-    if len(raw) > 1:
-        errors[name] = str(repeated_message)
-        return ""
-    value = (raw[0] if raw else "").strip()
-    if len(value) > max_length:
-        errors[name] = str(_l("Die Eingabe ist zu lang (höchstens %(n)d Zeichen).", n=max_length))
-        return ""
-    return value
-
-
 def parse(args, vocab: Vocabulary, geocoder: Geocoder | None, per_page: int = 20,
           today: dt.date | None = None) -> SearchQuery:
-    """Validate request arguments (a MultiDict) into a SearchQuery, or raise InvalidSearch."""
-    errors: dict[str, str] = {}
+    """Validate request arguments (a MultiDict) into a SearchQuery, or raise ParamError."""
+    params = Params(args, max_length=MAX_VALUE_LENGTH)
+    query = read(params, vocab, geocoder, per_page, today)
+    params.check()
+    return query
+
+
+def read(params: Params, vocab: Vocabulary, geocoder: Geocoder | None, per_page: int = 20,
+         today: dt.date | None = None) -> SearchQuery:
+    """Read the search parameters through ``params``, which collects the errors (callers
+    that add parameters of their own read those too and then call ``params.check()``)."""
     query = SearchQuery(per_page=per_page, today=today or dt.date.today())
-
-    def one(name: str) -> str:
-        return single_value(args, name, MAX_VALUE_LENGTH, errors,
-                            _l("Der Parameter „%(name)s“ darf nur einmal vorkommen.", name=name))
-
-    query.q = one("q")
+    query.q = params.one("q")
     query.words = fulltext.terms(query.q)
 
     for facet in FACETS:
-        raw = [v.strip() for v in args.getlist(facet.param) if v.strip()]
-        if not raw:
-            continue
-        if len(raw) > MAX_VALUES_PER_PARAM or any(len(v) > MAX_VALUE_LENGTH for v in raw):
-            errors[facet.param] = str(_l("Zu viele oder zu lange Werte."))
-            continue
         if facet.param == "radius":
+            raw = params.many("radius", max_values=MAX_VALUES_PER_PARAM)
+            if not raw:
+                continue
             try:
                 radius = float(raw[0].replace(",", "."))
                 if len(raw) > 1 or not (0 < radius <= 500) or math.isnan(radius):
                     raise ValueError
             except ValueError:
-                errors["radius"] = str(facet.error % {"value": raw[0][:40]})
+                params.error("radius", facet.error % {"value": raw[0][:40]})
                 continue
             query.radius = radius
             query.selected["radius"] = [_radius_key(radius)]
             continue
-        known = facet.values(vocab)
-        unknown = [v for v in raw if v not in known]
-        if unknown:
-            errors[facet.param] = str(facet.error % {"value": unknown[0][:40]})
-            continue
-        query.selected[facet.param] = list(dict.fromkeys(raw))
+        values = params.many(facet.param, facet.values(vocab), facet.error, max_values=MAX_VALUES_PER_PARAM)
+        if values:
+            query.selected[facet.param] = values
 
-    query.near_text = one("near")
+    query.near_text = params.one("near")
     if query.near_text:
         try:
             point = parse_point(query.near_text)
         except ValueError:
-            errors["near"] = str(_l("Die Koordinaten liegen außerhalb des gültigen Bereichs."))
+            params.error("near", _l("Die Koordinaten liegen außerhalb des gültigen Bereichs."))
             point = None
         else:
             if point is None and _looks_like_coordinates(query.near_text):
-                errors["near"] = str(_l("Die Koordinaten sind ungültig. Beispiel: 52.29,8.91"))
+                params.error("near", _l("Die Koordinaten sind ungültig. Beispiel: 52.29,8.91"))
             elif point is None and geocoder is not None:
                 point = geocoder.geocode(query.near_text)
                 if point is None:
-                    errors["near"] = str(_l("Die Adresse „%(text)s“ wurde nicht gefunden.", text=query.near_text[:80]))
+                    params.error("near", _l("Die Adresse „%(text)s“ wurde nicht gefunden.", text=query.near_text[:80]))
         query.near = point
-    if query.radius is not None and query.near is None and "near" not in errors:
-        errors["radius"] = str(_l("Für die Entfernung bitte eine Adresse oder einen Ort angeben."))
+    if query.radius is not None and query.near is None and not params.failed("near"):
+        params.error("radius", _l("Für die Entfernung bitte eine Adresse oder einen Ort angeben."))
 
-    sort = one("sort") or "relevance"
+    sort = params.one("sort") or "relevance"
     if sort not in SORTS:
-        errors["sort"] = str(_l("Unbekannte Sortierung: %(value)s", value=sort[:40]))
-    elif sort == "distance" and query.near is None and "near" not in errors:
-        errors["sort"] = str(_l("Zum Sortieren nach Entfernung bitte eine Adresse oder einen Ort angeben."))
+        params.error("sort", _l("Unbekannte Sortierung: %(value)s", value=sort[:40]))
+    elif sort == "distance" and query.near is None and not params.failed("near"):
+        params.error("sort", _l("Zum Sortieren nach Entfernung bitte eine Adresse oder einen Ort angeben."))
     query.sort = sort
 
-    page = one("page") or "1"
-    if not (page.isascii() and page.isdigit()) or not (1 <= int(page) <= MAX_PAGE):
-        errors["page"] = str(_l("Die Seitenzahl muss eine ganze Zahl zwischen 1 und %(max)d sein.", max=MAX_PAGE))
-    else:
-        query.page = int(page)
-
-    if errors:
-        raise InvalidSearch(errors)
+    query.page = paging.read_page(params)
     return query
 
 
@@ -437,24 +408,6 @@ def _looks_like_coordinates(text: str) -> bool:
 
 
 # --- running a search --------------------------------------------------------------------
-
-def visible_clause(today: dt.date, hide_after_days: int | None = None) -> ColumnElement[bool]:
-    """Published, not expired and confirmed recently enough: what the public may see.
-
-    Offers not confirmed for ``hide_after_days`` (default: the app's STALE_HIDE_AFTER_DAYS,
-    365; 0 switches the rule off) are hidden from search, the offer page and the API."""
-    if hide_after_days is None:
-
-        hide_after_days = current_app.config.get("STALE_HIDE_AFTER_DAYS", 365) if has_app_context() else 365
-    clauses = [
-        Offer.status == OfferStatus.published.value,
-        or_(Offer.valid_to.is_(None), Offer.valid_to >= today),
-    ]
-    if hide_after_days:
-        cutoff = today - dt.timedelta(days=hide_after_days)
-        clauses.append(or_(Offer.last_confirmed.is_(None), Offer.last_confirmed >= cutoff))
-    return and_(*clauses)
-
 
 def where_clauses(query: SearchQuery, exclude: str | None = None) -> list[ColumnElement[bool]]:
     clauses = [visible_clause(query.today)]
@@ -515,8 +468,12 @@ class SearchResult:
     facets: list[FacetResult]
 
     @property
+    def window(self) -> paging.Window:
+        return paging.Window(self.query.page, self.query.per_page, self.total)
+
+    @property
     def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.query.per_page))
+        return self.window.pages
 
 
 def build_facets(query: SearchQuery, vocab: Vocabulary, counts: dict[str, dict[str, int]],

@@ -10,15 +10,17 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from directory.core import maps, pictograms
+from directory.core import maps, paging, pictograms
 from directory.core.geo import app_geocoder, distance_km
 from directory.core.http import cookieless
 from directory.core.i18n import current_language
+from directory.core.params import ParamError
 from directory.extensions import db
 from directory.models import District, Location, Offer
 from directory.offers import schedules as schedule_text
 from directory.offers import texts as offer_texts
 from directory.offers import vocabulary
+from directory.offers.visibility import visible_clause
 from directory.search import engine as search
 from directory.search import map_points
 
@@ -51,7 +53,7 @@ def search_page():
     args = request.args
     try:
         query = search.parse(args, vocab, app_geocoder(), per_page=current_app.config["SEARCH_PER_PAGE"])
-    except search.InvalidSearch as exc:
+    except ParamError as exc:
         return render_template(
             "search/search.html", errors=exc.errors, result=None, vocab=vocab, args=args,
             clear_url=url_for("public.search_page"),
@@ -70,7 +72,7 @@ def search_page():
             if points:
                 distances[offer.id] = min(distance_km((query.near.lat, query.near.lon), p) for p in points)
     params = search.iter_params(args)
-    page_url = lambda n: _search_url([(k, v) for k, v in params if k != "page"] + ([("page", str(n))] if n > 1 else []))  # noqa: E731
+    page_url = lambda n: _search_url(paging.page_args(params, n))  # noqa: E731
     return render_template(
         "search/search.html",
         errors=None, result=result, query=query, vocab=vocab, args=args,
@@ -134,7 +136,7 @@ def offer_detail(offer_id: int):
     today = dt.date.today()
     offer = db.session.scalar(
         select(Offer)
-        .where(Offer.id == offer_id, search.visible_clause(today))
+        .where(Offer.id == offer_id, visible_clause(today))
         .options(
             selectinload(Offer.locations).selectinload(Location.district),
             selectinload(Offer.challenges),

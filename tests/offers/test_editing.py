@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from directory.extensions import db
 from directory.models import ChangeRecord, Offer, OfferRevision, OutboxMessage
 from directory.offers import editing
-from directory.search.engine import visible_clause
+from directory.offers.visibility import visible_clause
 from tests.factories import make_location, make_offer, make_org
 from tests.workflow_support import make_user
 

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from directory.extensions import db
 from directory.models import Offer
+from directory.offers.visibility import visible_clause
 from directory.opendata import openapi
-from directory.search.engine import visible_clause
 from tests.factories import make_offer, make_org
 
 
