@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 import numpy as np
 from sqlalchemy import select
 
+from directory.core.params import Params
 from directory.extensions import db
 from directory.models import Location, Offer, Organization, offer_location
 from directory.search import engine as search
@@ -58,32 +59,28 @@ def parse_zoom(raw: str) -> int:
     return int(raw)
 
 
-def parse_zoom_arg(args, errors: dict[str, str]) -> int:
-    """The ``zoom`` request argument (default 12); a bad value records a translated error."""
-    raw = args.getlist("zoom")
+def read_zoom(params: Params) -> int:
+    """The ``zoom`` request argument (default 12); a bad value is recorded on ``params``."""
+    raw = params.one("zoom")
     if not raw:
         return 12
     try:
-        if len(raw) > 1:
-            raise ValueError("repeated")
-        return parse_zoom(raw[0].strip())
+        return parse_zoom(raw)
     except ValueError:
-        errors["zoom"] = str(_l("Die Zoomstufe muss eine ganze Zahl zwischen %(min)d und %(max)d sein.",
+        params.error("zoom", _l("Die Zoomstufe muss eine ganze Zahl zwischen %(min)d und %(max)d sein.",
                                 min=MIN_ZOOM, max=MAX_ZOOM))
         return 12
 
 
-def parse_bbox_arg(args, errors: dict[str, str]) -> BBox | None:
-    """The ``bbox`` request argument or None; a bad value records a translated error."""
-    raw = args.getlist("bbox")
+def read_bbox(params: Params) -> BBox | None:
+    """The ``bbox`` request argument or None; a bad value is recorded on ``params``."""
+    raw = params.one("bbox")
     if not raw:
         return None
     try:
-        if len(raw) > 1 or len(raw[0]) > 200:
-            raise ValueError("repeated or too long")
-        return parse_bbox(raw[0])
+        return parse_bbox(raw)
     except ValueError:
-        errors["bbox"] = str(_l("Der Kartenausschnitt muss aus vier Zahlen bestehen: West, Süd, Ost, Nord "
+        params.error("bbox", _l("Der Kartenausschnitt muss aus vier Zahlen bestehen: West, Süd, Ost, Nord "
                                 "(z. B. 8.8,52.2,9.0,52.4)."))
         return None
 

@@ -149,7 +149,7 @@ def test_bad_input_gets_a_400_with_a_message(client, query, field):
     response = client.get(URL + "?" + query)
     assert response.status_code == 400
     error = response.get_json()["error"]
-    assert error["field"] == field and error["message"] and field in error["fields"]
+    assert error["field"] == field and error["message"] and field in {d["field"] for d in error["details"]}
 
 
 def test_the_map_counts_match_the_list(demo_app, demo_client):
