@@ -1,24 +1,22 @@
-"""Search benchmark: faceted search requests through the app (Flask test client).
+"""Search benchmark over HTTP: gunicorn serving the real app, timed like a browser would see it.
 
-For each backend (SQLite, PostgreSQL) and size (number of published offers) this generates a
-database with bench/generate.py (or reuses one from the cache directory when the generator,
-migrations, models and seeds are unchanged), then times GET requests to the search page ``/``,
-which parses the query, counts every facet, loads the result page, builds the map markers and
-renders the HTML (list + facets + map), exactly as a browser request would.
+For each backend (SQLite, PostgreSQL) and size (number of published offers) it generates a
+database with bench/generate.py (or reuses a cached one while the generator, migrations, models
+and seeds are unchanged), starts ``gunicorn -w 2 wsgi:app`` on it and measures:
 
-Scenarios (parameters randomised but reproducible from --seed):
+* ``Q_home``   – no filter: ``GET /`` and ``GET /api/v1/offers``
+* ``Q_narrow`` – ``q=beratung`` + language ar + target group women_girls, page and API
 
-* ``no filter``         GET /
-* ``q only``            GET /?q=<word>
-* ``3 facets``          GET /?district=<d>&language=<l>&target=<t>
-* ``q + 3 facets``      GET /?q=<word>&district=<d>&language=<l>&target=<t>   (the headline)
+each once with the page cache (directory/core/page_cache.py) on and once with it off, so that the
+figures show both a repeated popular query and the full work of a first one;
+per scenario: p50 / p95 / max latency of sequential requests (keep-alive, one at a time), the
+response size, and requests/s with wrk (8 connections by default) with its error count. In the
+same run, a **bare-SQL baseline** answers the same question directly through the database driver
+(count of the matching visible offers + the first 20 ids in order – no facet counts, no HTML), and
+the report gives Wegweiser's p50 as a multiple of it.
 
-Reports median, p95 and max latency in ms per scenario and the median number of results.
-``--breakdown`` also records the time of every SQL statement, attributed to the function in
-directory/ that issued it, for the slowest scenarios (see bench/README.md).
-
-    .venv/bin/python bench/search_bench.py                      # sizes 1000,10000; sqlite,postgresql
-    .venv/bin/python bench/search_bench.py --sizes 100000 --backends sqlite --requests 50
+    .venv/bin/python bench/search_bench.py                               # 1k,10k on sqlite,postgresql
+    .venv/bin/python bench/search_bench.py --sizes 100000 --backends sqlite
 """
 from __future__ import annotations
 
@@ -26,19 +24,20 @@ import argparse
 import contextlib
 import datetime as dt
 import hashlib
+import http.client
 import json
 import os
 import platform
-import random
+import re
+import shutil
+import signal
+import socket
 import sqlite3
-import statistics
+import subprocess
 import sys
 import time
-import traceback
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -46,20 +45,26 @@ if str(ROOT) not in sys.path:
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import generate  # noqa: E402  (bench/generate.py)
-from sqlalchemy import create_engine, event, func, select, text  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DEFAULT_CACHE = Path(os.environ.get("WEGWEISER_BENCH_CACHE", "/tmp/wegweiser-bench"))
 PG_SCHEMA_PREFIX = "wegweiser_bench_"
-TARGET_MS = 100.0
-SCENARIOS = ("no filter", "q only", "3 facets", "q + 3 facets")
+TARGET_P95_MS = 50.0
+TARGET_RPS = 100.0
+NARROW = "q=beratung&language=ar&target=women_girls"
+SCENARIOS = {
+    "Q_home page": "/",
+    "Q_narrow page": "/?" + NARROW,
+    "Q_home API": "/api/v1/offers",
+    "Q_narrow API": "/api/v1/offers?" + NARROW,
+}
 # inputs whose change makes a cached database stale
 FINGERPRINT_FILES = (
     "bench/generate.py",
-    "directory/models.py",  # (or the directory/models/ package, added below)
-    "directory/fulltext.py",
-    "directory/seeding.py",
+    "directory/search/fulltext.py",
+    "directory/seeding/loader.py",
     "seeds/vocabularies.yaml",
     "seeds/challenges.yaml",
     "seeds/districts.geojson",
@@ -155,211 +160,169 @@ def clean(args) -> None:
     print(f"cleaned {cache}")
 
 
-# --- requests -----------------------------------------------------------------------------
+# --- the server ---------------------------------------------------------------------------
 
-def request_urls(scenario: str, count: int, seed: int, districts: list[str], languages: list[str],
-                 targets: list[str]) -> list[str]:
-    """``count`` reproducible request URLs for a scenario."""
-    rng = random.Random(f"{seed}:{scenario}")
-    lang_weights = [generate.LANGUAGE_WEIGHTS.get(c, 0.2) for c in languages]
-    urls = []
-    for _ in range(count):
-        params: list[tuple[str, str]] = []
-        if scenario in ("q only", "q + 3 facets"):
-            params.append(("q", rng.choice(generate.QUERY_WORDS)))
-        if scenario in ("3 facets", "q + 3 facets"):
-            params += [
-                ("district", rng.choice(districts)),
-                ("language", rng.choices(languages, weights=lang_weights)[0]),  # users pick common ones more
-                ("target", rng.choice(targets)),
-            ]
-        urls.append("/" + ("?" + urlencode(params) if params else ""))
-    return urls
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
-class SqlTimer:
-    """Times every SQL statement, attributed to the innermost function in directory/ that ran it."""
-
-    def __init__(self, engine):
-        self.engine = engine
-        self.enabled = False
-        self.totals: dict[str, float] = defaultdict(float)
-        self.calls: dict[str, int] = defaultdict(int)
-        self.examples: dict[str, str] = {}
-        self._start: list[float] = []
-        event.listen(engine, "before_cursor_execute", self._before)
-        event.listen(engine, "after_cursor_execute", self._after)
-
-    @staticmethod
-    def _caller() -> str:
-        frame = sys._getframe(2)
-        pkg = str(ROOT / "directory")
-        while frame is not None:
-            filename = frame.f_code.co_filename
-            if filename.startswith(pkg):
-                return f"{Path(filename).stem}.{frame.f_code.co_name}:{frame.f_lineno}"
-            frame = frame.f_back
-        return "(other)"
-
-    def _before(self, conn, cursor, statement, parameters, context, executemany):
-        if self.enabled:
-            self._start.append(time.perf_counter())
-
-    def _after(self, conn, cursor, statement, parameters, context, executemany):
-        if self.enabled and self._start:
-            elapsed = time.perf_counter() - self._start.pop()
-            key = self._caller()
-            self.totals[key] += elapsed
-            self.calls[key] += 1
-            self.examples.setdefault(key, statement)
-
-    def reset(self) -> None:
-        self.totals.clear()
-        self.calls.clear()
-        self.examples.clear()
+@contextlib.contextmanager
+def gunicorn(url: str, workers: int, page_cache: bool = True):
+    port = free_port()
+    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-secret", DEMO_NOTICE="0",
+               PAGE_CACHE="1" if page_cache else "0")
+    env.pop("REDIS_URL", None)
+    exe = Path(sys.executable).with_name("gunicorn")
+    proc = subprocess.Popen([str(exe), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "120",
+                             "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                status, _body, _ms = get(port, "/")
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("gunicorn did not start: " + proc.stderr.read().decode()[-2000:])
+            time.sleep(0.5)
+        yield port
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
-@dataclass
-class ScenarioResult:
-    backend: str
-    n: int
-    scenario: str
-    requests: int
-    median_ms: float
-    p95_ms: float
-    max_ms: float
-    median_results: float
-    errors: int
-    cpu_median_ms: float = float("nan")  # CPU time of this process per request (see README)
-    cpu_p95_ms: float = float("nan")
-    load: float = float("nan")  # 1-minute load average after the scenario (other processes!)
-    breakdown: list[tuple[str, float, float]] = field(default_factory=list)  # (where, ms/request, calls/request)
-    sql_ms: float = 0.0
-    examples: dict[str, str] = field(default_factory=dict)
+_connections: dict[int, http.client.HTTPConnection] = {}
 
 
-def write_profile(profiler, path: Path) -> None:
-    import io
-    import pstats
-
-    buf = io.StringIO()
-    stats = pstats.Stats(profiler, stream=buf)
-    stats.sort_stats("cumulative").print_stats(40)
-    stats.sort_stats("tottime").print_stats(25)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(buf.getvalue(), encoding="utf-8")
-    tqdm.write(f"profile written to {path}")
+def get(port: int, path: str) -> tuple[int, bytes, float]:
+    conn = _connections.get(port) or http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    _connections[port] = conn
+    started = time.perf_counter()
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        body = response.read()
+    except (OSError, http.client.HTTPException):
+        conn.close()
+        _connections.pop(port, None)
+        raise
+    return response.status, body, (time.perf_counter() - started) * 1000
 
 
 def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile."""
     ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, -(-len(ordered) * p // 100) - 1))
-    return ordered[int(k)]
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
 
 
-def run_scenarios(db_info: BenchDb, args) -> list[ScenarioResult]:
-    from directory import create_app
-    from directory.extensions import db
-    from directory.models import District, Language, Offer, TargetGroup
-    from directory.search import engine as search
-
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": db_info.url, "SECRET_KEY": "bench", "TESTING": True,
-        "MAP_TILE_URL": "", "GEOCODER": "gazetteer", "SERVER_NAME": None,
-    })
-    with app.app_context():
-        districts = list(db.session.scalars(select(District.code).order_by(District.code)))
-        languages = list(db.session.scalars(select(Language.code).order_by(Language.position)))
-        targets = list(db.session.scalars(select(TargetGroup.code).order_by(TargetGroup.position)))
-        n_db = db.session.scalar(select(func.count(Offer.id)))
-        timer = SqlTimer(db.engine) if args.breakdown else None
-        db.session.remove()
-    assert n_db == db_info.n, (n_db, db_info.n)
-
-    totals: list[int] = []
-    real_run = search.run
-
-    def counting_run(*a, **kw):
-        result = real_run(*a, **kw)
-        totals.append(result.total)
-        return result
-
-    client = app.test_client()
-    results = []
-    search.run = counting_run
-    try:
-        for scenario in args.scenarios:
-            wait_for_quiet(args.max_load)
-            urls = request_urls(scenario, args.warmup + args.requests, args.seed, districts, languages, targets)
-            for url in urls[: args.warmup]:
-                client.get(url)
-            totals.clear()
-            if timer:
-                timer.reset()
-                timer.enabled = True
-            profiler = None
-            if args.profile:
-                import cProfile
-
-                profiler = cProfile.Profile()
-                profiler.enable()
-            times, cpu_times, errors = [], [], 0
-            bar = tqdm(urls[args.warmup:], desc=f"{db_info.backend} {db_info.n:>7,} {scenario:<13}",
-                       unit="req", leave=False)
-            for url in bar:
-                problem = None
-                c0 = time.process_time()
-                t0 = time.perf_counter()
-                try:
-                    status = client.get(url).status_code
-                    if status != 200:
-                        problem = f"HTTP {status}"
-                except Exception:  # noqa: BLE001 - a benchmark reports, it does not stop
-                    problem = traceback.format_exc()
-                times.append((time.perf_counter() - t0) * 1000)
-                cpu_times.append((time.process_time() - c0) * 1000)
-                if problem:
-                    errors += 1
-                    if errors == 1:
-                        tqdm.write(f"{url}: {problem}")
-            bar.close()
-            if profiler:
-                profiler.disable()
-                write_profile(profiler, args.output.parent / "profile-{}-{}-{}.txt".format(
-                    db_info.backend, db_info.n, scenario.replace(" ", "").replace("+", "_")))
-            if timer:
-                timer.enabled = False
-            r = ScenarioResult(
-                db_info.backend, db_info.n, scenario, len(times),
-                statistics.median(times), percentile(times, 95), max(times),
-                statistics.median(totals) if totals else float("nan"), errors,
-                load=os.getloadavg()[0], cpu_median_ms=statistics.median(cpu_times),
-                cpu_p95_ms=percentile(cpu_times, 95),
-            )
-            if timer:
-                k = len(times)
-                r.breakdown = sorted(
-                    ((where, total * 1000 / k, timer.calls[where] / k) for where, total in timer.totals.items()),
-                    key=lambda x: -x[1],
-                )
-                r.sql_ms = sum(t for _, t, _ in r.breakdown)
-                r.examples = dict(timer.examples)
-            results.append(r)
-            tqdm.write(
-                f"[{db_info.backend} {db_info.n:,}] {scenario:<13} median {r.median_ms:7.1f} ms  "
-                f"p95 {r.p95_ms:7.1f} ms  max {r.max_ms:7.1f} ms  (CPU {r.cpu_median_ms:.1f}/{r.cpu_p95_ms:.1f})  "
-                f"results {r.median_results:g}  load {r.load:.1f}"
-                + (f"  errors {errors}" if errors else "")
-            )
-    finally:
-        search.run = real_run
-        with app.app_context():
-            db.engine.dispose()
-    return results
+def wrk(port: int, path: str, seconds: int, connections: int) -> dict:
+    if not shutil.which("wrk"):
+        return {"rps": None, "errors": None, "note": "wrk not installed (apt-get install wrk)"}
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
+                          f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=False).stdout
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(map(int, sock.groups())) if sock else 0)
+    return {"rps": float(rps.group(1)) if rps else None, "errors": errors}
 
 
-# --- report -------------------------------------------------------------------------------
+# --- the bare-SQL baseline ----------------------------------------------------------------
+
+def baseline_sql(dialect: str, narrow: bool) -> str:
+    visible = ("o.status = 'published' AND (o.valid_to IS NULL OR o.valid_to >= :today) "
+               "AND (o.last_confirmed IS NULL OR o.last_confirmed >= :cutoff)")
+    where = visible
+    if narrow:
+        where += (" AND o.id IN (SELECT offer_id FROM offer_language WHERE language_code = 'ar')"
+                  " AND o.id IN (SELECT offer_id FROM offer_target_group WHERE target_group_code = 'women_girls')")
+        where += (" AND o.id IN (SELECT rowid FROM offer_fts WHERE offer_fts MATCH '\"beratung\"*')"
+                  if dialect == "sqlite" else " AND o.search_vector @@ to_tsquery('german', 'beratung:*')")
+    return where
+
+
+def baseline(url: str, narrow: bool, runs: int) -> list[float]:
+    """Count of the matching visible offers and the first 20 ids in order, straight from the driver."""
+    engine = create_engine(url)
+    where = baseline_sql(engine.dialect.name, narrow)
+    today = dt.date.today()
+    params = {"today": today.isoformat() if engine.dialect.name == "sqlite" else today,
+              "cutoff": (today - dt.timedelta(days=365)).isoformat() if engine.dialect.name == "sqlite"
+              else today - dt.timedelta(days=365)}
+    times = []
+    with engine.connect() as conn:
+        for _ in range(runs):
+            started = time.perf_counter()
+            conn.execute(text(f"SELECT count(*) FROM offer o WHERE {where}"), params).scalar()
+            conn.execute(text(f"SELECT o.id FROM offer o WHERE {where} "
+                              "ORDER BY o.last_confirmed DESC, o.id LIMIT 20"), params).all()
+            times.append((time.perf_counter() - started) * 1000)
+    engine.dispose()
+    return times
+
+
+# --- one run --------------------------------------------------------------------------------
+
+@dataclass
+class Row:
+    backend: str
+    n: int
+    scenario: str
+    p50: float
+    p95: float
+    max: float
+    kb: float
+    rps: float | None
+    errors: int | None
+    base_p50: float
+    build_s: float = 0.0
+    statuses: list = field(default_factory=list)
+
+
+def measure(db_info: BenchDb, args, page_cache: bool) -> list[Row]:
+    rows = []
+    with gunicorn(db_info.url, args.workers, page_cache) as port:
+        for name, path in SCENARIOS.items():
+            if not any(s in name for s in args.scenarios):
+                continue
+            name += "" if page_cache else " (no page cache)"
+            for _ in range(args.warmup):
+                get(port, path)
+            times, statuses, size = [], set(), 0
+            for _ in tqdm(range(args.requests), desc=f"{db_info.backend} {db_info.n:,} {name}", leave=False):
+                status, body, ms = get(port, path)
+                times.append(ms)
+                statuses.add(status)
+                size = len(body)
+            load = wrk(port, path, args.wrk_seconds, args.connections)
+            base = baseline(db_info.url, "narrow" in name, max(20, args.requests // 4))
+            rows.append(Row(db_info.backend, db_info.n, name, percentile(times, 50), percentile(times, 95),
+                            max(times), size / 1024, load["rps"], load["errors"], percentile(base, 50),
+                            statuses=sorted(statuses)))
+        _connections.clear()
+    return rows
+
+
+def markdown(rows: list[Row], args) -> str:
+    lines = ["# Search benchmark (HTTP, gunicorn)", "", *environment(args), "",
+             f"Targets: p95 ≤ {TARGET_P95_MS:.0f} ms, ≥ {TARGET_RPS:.0f} requests/s with {args.workers} workers, "
+             "0 errors.", "",
+             "| backend | offers | scenario | p50 ms | p95 ms | max ms | KB | req/s (wrk) | errors | "
+             "bare SQL p50 ms | p50 ÷ bare SQL | status |",
+             "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for r in rows:
+        ratio = r.p50 / r.base_p50 if r.base_p50 else float("nan")
+        lines.append(f"| {r.backend} | {r.n:,} | {r.scenario} | {r.p50:.1f} | {r.p95:.1f} | {r.max:.1f} | "
+                     f"{r.kb:.0f} | {r.rps if r.rps is not None else '–'} | {r.errors if r.errors is not None else '–'} | "
+                     f"{r.base_p50:.1f} | {ratio:.1f} | {','.join(map(str, r.statuses))} |")
+    return "\n".join(lines) + "\n"
+
 
 def environment(args) -> list[str]:
     cpu = platform.processor() or "?"
@@ -388,132 +351,50 @@ def environment(args) -> list[str]:
             with engine.connect() as conn:
                 lines.append(f"- {conn.execute(text('SELECT version()')).scalar().split(' on ')[0]}")
             engine.dispose()
-    lines.append(f"- {args.requests} timed requests per scenario after {args.warmup} warm-up requests, "
-                 f"seed {args.seed}; in-process Flask test client, one request at a time")
+    lines.append(f"- {args.requests} timed requests per scenario after {args.warmup} warm-up requests, one at a "
+                 f"time over HTTP to gunicorn ({args.workers} workers); wrk {args.wrk_seconds} s, "
+                 f"{args.connections} connections; seed {args.seed}")
+    with contextlib.suppress(OSError):
+        lines.append(f"- load average before the run: {os.getloadavg()[0]:.2f}")
     return lines
 
 
-def markdown(dbs: list[BenchDb], results: list[ScenarioResult], args) -> str:
-    out = ["# Wegweiser search benchmark", "", *environment(args), ""]
-    out += ["## Generated databases", "",
-            "| backend | offers | organisations | locations | generation (s) | cache |",
-            "|---|---:|---:|---:|---:|---|"]
-    for d in dbs:
-        c = d.generation.get("counts", {})
-        s = d.generation.get("seconds", {})
-        out.append(f"| {d.backend} | {d.n:,} | {c.get('organizations', 0):,} | {c.get('locations', 0):,} | "
-                   f"{s.get('total', float('nan')):.1f} | {'reused' if d.reused else 'generated now'} |")
-    out += ["", "## Latency per request (ms)", "",
-            f"Target: p95 < {TARGET_MS:.0f} ms at 10,000 offers on SQLite. \"load\" is the 1-minute "
-            f"load average after the scenario; above ~1 other processes competed for the "
-            f"{os.cpu_count()} CPUs and the wall-clock figures are inflated. \"CPU\" is this process's CPU "
-            f"time per request: on SQLite (in-process) it is close to the wall time on an idle "
-            f"machine; on PostgreSQL it leaves out the server's work.", "",
-            "| backend | offers | scenario | median | p95 | max | CPU median | CPU p95 | median results | errors | load |",
-            "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for r in results:
-        flag = " ⚠" if r.p95_ms > TARGET_MS else ""
-        out.append(f"| {r.backend} | {r.n:,} | {r.scenario} | {r.median_ms:.1f} | {r.p95_ms:.1f}{flag} | "
-                   f"{r.max_ms:.1f} | {r.cpu_median_ms:.1f} | {r.cpu_p95_ms:.1f} | {r.median_results:g} | {r.errors} | {r.load:.2f} |")
-    if any(r.breakdown for r in results):
-        out += ["", "## Where the time goes (SQL per request, by calling function)", ""]
-        for r in results:
-            if not r.breakdown:
-                continue
-            out += [f"### {r.backend}, {r.n:,} offers, {r.scenario}: median {r.median_ms:.1f} ms, "
-                    f"of which SQL ≈ {r.sql_ms:.1f} ms (mean)", "",
-                    "| where (directory/…) | ms / request | statements / request |", "|---|---:|---:|"]
-            for where, ms, calls in r.breakdown[: args.breakdown_rows]:
-                out.append(f"| `{where}` | {ms:.2f} | {calls:.1f} |")
-            out.append("")
-    return "\n".join(out) + "\n"
-
-
-def print_table(results: list[ScenarioResult]) -> None:
-    header = (f"{'backend':<11}{'offers':>9}  {'scenario':<14}{'median':>9}{'p95':>9}{'max':>9}"
-              f"{'cpu med':>9}{'cpu p95':>9}{'results':>9}{'errors':>7}{'load':>6}")
-    print("\n" + header)
-    print("-" * len(header))
-    for r in results:
-        print(f"{r.backend:<11}{r.n:>9,}  {r.scenario:<14}{r.median_ms:>9.1f}{r.p95_ms:>9.1f}"
-              f"{r.max_ms:>9.1f}{r.cpu_median_ms:>9.1f}{r.cpu_p95_ms:>9.1f}{r.median_results:>9g}"
-              f"{r.errors:>7}{r.load:>6.1f}")
-
-
-def wait_for_quiet(max_load: float | None, max_wait: float = 600) -> None:
-    """On a shared machine: wait (up to max_wait s) until the 1-minute load average is below max_load."""
-    if not max_load:
-        return
-    deadline = time.monotonic() + max_wait
-    while os.getloadavg()[0] >= max_load and time.monotonic() < deadline:
-        tqdm.write(f"load average {os.getloadavg()[0]:.2f} ≥ {max_load}: waiting …")
-        time.sleep(15)
-
-
-def wait_for_seeds(timeout: float) -> None:
-    needed = [ROOT / "seeds" / "districts.geojson", ROOT / "seeds" / "gazetteer.csv"]
-    deadline = time.monotonic() + timeout
-    while missing := [p for p in needed if not p.exists()]:
-        if time.monotonic() > deadline:
-            raise SystemExit(f"missing seed files: {', '.join(str(p) for p in missing)}")
-        print(f"waiting for {', '.join(p.name for p in missing)} …", flush=True)
-        time.sleep(30)
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Time faceted search requests through the app.")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000,10000", help="comma-separated offer counts (default: %(default)s)")
     parser.add_argument("--backends", default="sqlite,postgresql", help="sqlite,postgresql (default: %(default)s)")
-    parser.add_argument("--requests", type=int, default=200, help="timed requests per scenario (default: %(default)s)")
-    parser.add_argument("--warmup", type=int, default=5, help="untimed requests per scenario (default: %(default)s)")
-    parser.add_argument("--scenarios", default=",".join(SCENARIOS),
-                        help="comma-separated subset of: " + ", ".join(SCENARIOS))
-    parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", DEFAULT_PG_URL),
-                        help="PostgreSQL server/database; the benchmark uses its own schemas "
-                             f"{PG_SCHEMA_PREFIX}<N> in it (default: %(default)s)")
+    parser.add_argument("--requests", type=int, default=100, help="sequential timed requests per scenario")
+    parser.add_argument("--warmup", type=int, default=10, help="untimed requests per scenario")
+    parser.add_argument("--scenarios", default="Q_home,Q_narrow", help="Q_home,Q_narrow,page,API (substrings)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default: %(default)s)")
+    parser.add_argument("--page-cache", default="on,off",
+                        help="run with the page cache on, off or both (default: %(default)s)")
+    parser.add_argument("--wrk-seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", DEFAULT_PG_URL))
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results" / "latest.md")
-    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE,
-                        help="generated SQLite files and cache markers (default: %(default)s)")
+    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--seed", type=int, default=generate.DEFAULT_SEED)
     parser.add_argument("--regenerate", action="store_true", help="ignore cached databases")
-    parser.add_argument("--breakdown", action="store_true",
-                        help="also time each SQL statement by calling function (adds a little overhead)")
-    parser.add_argument("--breakdown-rows", type=int, default=15)
-    parser.add_argument("--profile", action="store_true",
-                        help="cProfile the timed requests; writes profile-<backend>-<n>-<scenario>.txt "
-                             "next to --output (timings are then inflated)")
-    parser.add_argument("--max-load", type=float, default=None, metavar="LOAD",
-                        help="before each scenario wait (up to 10 min) until the 1-minute load average "
-                             "is below LOAD (for shared machines)")
-    parser.add_argument("--clean", action="store_true",
-                        help=f"delete the cache dir's databases and drop the {PG_SCHEMA_PREFIX}* schemas, then exit")
-    parser.add_argument("--wait-for-seeds", type=float, default=0, metavar="SECONDS",
-                        help="wait up to this long for seeds/districts.geojson and seeds/gazetteer.csv")
+    parser.add_argument("--clean", action="store_true", help="delete cached databases and bench schemas")
     args = parser.parse_args(argv)
+    args.scenarios = [s for s in args.scenarios.split(",") if s]
+    args.page_cache = [v == "on" for v in args.page_cache.split(",") if v in ("on", "off")]
     if args.clean:
         clean(args)
         return 0
-    args.sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
-    args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
-    args.scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
-    for b in args.backends:
-        if b not in ("sqlite", "postgresql"):
-            parser.error(f"unknown backend {b!r}")
-    for s in args.scenarios:
-        if s not in SCENARIOS:
-            parser.error(f"unknown scenario {s!r}")
-    wait_for_seeds(args.wait_for_seeds)
-
-    dbs, results = [], []
-    for backend in args.backends:
-        for n in args.sizes:
-            info = prepare_db(backend, n, args)
-            dbs.append(info)
-            results += run_scenarios(info, args)
-            args.output.parent.mkdir(parents=True, exist_ok=True)
-            args.output.write_text(markdown(dbs, results, args), encoding="utf-8")  # partial results early
-    print_table(results)
-    print(f"\nwritten to {args.output}")
+    rows = []
+    for backend in args.backends.split(","):
+        for n in (int(s) for s in args.sizes.split(",")):
+            db_info = prepare_db(backend, n, args)
+            for page_cache in args.page_cache:
+                rows += measure(db_info, args, page_cache)
+            tqdm.write(markdown([r for r in rows if r.backend == backend and r.n == n], args).split("\n\n")[-1])
+    report = markdown(rows, args)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(report, encoding="utf-8")
+    print(report)
+    print(f"written to {args.output}")
     return 0
 
 

@@ -10,7 +10,7 @@ from directory import config as settings
 from directory.accounts import auth, permissions
 from directory.accounts import views as accounts
 from directory.config import ROOT
-from directory.core import errors, i18n, maps, params
+from directory.core import errors, i18n, maps, page_cache, params
 from directory.counselling import views as counselling
 from directory.dashboard import views as dashboard
 from directory.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -27,6 +27,9 @@ BLUEPRINTS = (
     search.bp, auth.bp, accounts.bp, providers.bp, provider_translations.bp, moderation.bp,
     counselling.bp, referrals.bp, api.bp, opendata.bp, widget.bp, dashboard.bp,
 )
+
+# public answers that many visitors ask for alike (see directory/core/page_cache.py)
+CACHED_ENDPOINTS = ("public.search_page", "public.map_points_geojson", "api.offers")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -57,6 +60,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.url_map.converters["int"] = params.IdConverter  # before any route is added
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    page_cache.init_app(app, CACHED_ENDPOINTS)
     errors.register(app)
     cli.register(app)
     return app

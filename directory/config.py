@@ -45,6 +45,7 @@ def from_environment(instance_path: str) -> dict:
         "GEOCODER_USER_AGENT": env.get("GEOCODER_USER_AGENT", "wegweiser (integration offers directory)"),
         "GEOCODER_CITY": env.get("GEOCODER_CITY", "Minden"),
         "SEARCH_PER_PAGE": int(env.get("SEARCH_PER_PAGE", "20")),
+        "PAGE_CACHE": env.get("PAGE_CACHE", "1") != "0",
         "STALE_AFTER_DAYS": int(env.get("STALE_AFTER_DAYS", "183")),
         "BABEL_DEFAULT_LOCALE": "de",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",

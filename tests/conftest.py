@@ -147,6 +147,7 @@ def make_app(url: str, **overrides):
         "SERVER_NAME": None,
         "RATELIMIT_LOGIN": "1000 per minute",
         "RATELIMIT_ACCOUNT": "1000 per minute",
+        "PAGE_CACHE": False,
     }
     config.update(overrides)
     app = create_app(config)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask import current_app, has_app_context
 from sqlalchemy import select
 
 from directory.core.i18n import SOURCE_LANGUAGE, is_translated, translations_for
@@ -15,6 +16,7 @@ from directory.models import (
     FieldOfAction,
     Language,
     TargetGroup,
+    change_generation,
 )
 
 
@@ -52,6 +54,19 @@ def _pick(obj, stem: str, locale: str, context: str) -> str:
 
 
 def load(locale: str = "de") -> Vocabulary:
+    """The vocabularies labelled for the locale; cached per app until searchable data changes
+    (vocabulary edits are logged in search_change like offer edits)."""
+    key = (locale, change_generation())
+    cache = current_app.extensions.setdefault("vocabulary_cache", {}) if has_app_context() else {}
+    vocab = cache.get(key)
+    if vocab is None:
+        if len(cache) > 32:
+            cache.clear()
+        vocab = cache[key] = _load(locale)
+    return vocab
+
+
+def _load(locale: str) -> Vocabulary:
     s = db.session
     districts = {
         d.code: Term(d.code, d.name, extra={"lat": d.center_lat, "lon": d.center_lon})

@@ -107,7 +107,7 @@ def offers():
         items = search.toggled_args(request.args, param, value)
         return _abs("api.offers") + ("?" + urlencode(items) if items else "")
 
-    result = search.run(query, vocab, toggle_url, max_markers=0)
+    result = search.run(query, vocab, toggle_url)
     api_data.load_challenges(result.offers)
     pages = result.pages
     html_params = [(k, v) for k, v in params if k not in ("per_page", "page")]

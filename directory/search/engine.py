@@ -17,9 +17,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, case, distinct, func, or_, select
-from sqlalchemy.orm import selectinload
+from pyroaring import BitMap
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql import ColumnElement
 
 from directory.core import paging
@@ -34,9 +36,9 @@ from directory.core.params import Params
 from directory.extensions import db
 from directory.models import (
     WEEKDAYS,
+    District,
     Location,
     Offer,
-    Organization,
     Schedule,
     offer_challenge,
     offer_language,
@@ -46,6 +48,7 @@ from directory.models import (
 from directory.offers.visibility import visible_clause
 from directory.offers.vocabulary import Vocabulary
 from directory.search import fulltext
+from directory.search import index as search_index
 
 MAX_VALUE_LENGTH = 200
 MAX_VALUES_PER_PARAM = 50
@@ -61,7 +64,6 @@ WEEKDAY_LABELS = {
     "mon": _l("Montag"), "tue": _l("Dienstag"), "wed": _l("Mittwoch"), "thu": _l("Donnerstag"),
     "fri": _l("Freitag"), "sat": _l("Samstag"), "sun": _l("Sonntag"),
 }
-NOON, FIVE_PM = dt.time(12, 0), dt.time(17, 0)
 
 
 @dataclass
@@ -99,14 +101,6 @@ def _distance2(point: GeoPoint):
     return dy * dy + dx * dx
 
 
-def _period_clause(period: str) -> ColumnElement[bool]:
-    if period == "morning":
-        return Schedule.opens_at < NOON
-    if period == "afternoon":
-        return and_(Schedule.opens_at < FIVE_PM, Schedule.closes_at > NOON)
-    return Schedule.closes_at > FIVE_PM
-
-
 def _slot_clause(query: SearchQuery, days: list[str], times: list[str]) -> ColumnElement[bool]:
     """A schedule slot that is current and matches the weekdays and times of day."""
     parts = [
@@ -116,7 +110,7 @@ def _slot_clause(query: SearchQuery, days: list[str], times: list[str]) -> Colum
     if days:
         parts.append(Schedule.weekday.in_([WEEKDAYS.index(d) for d in days]))
     if times:
-        parts.append(or_(*(_period_clause(t) for t in times)))
+        parts.append(or_(*(search_index.period_clause(t) for t in times)))
     return and_(*parts)
 
 
@@ -128,6 +122,8 @@ class Facet:
     clause: Callable[[SearchQuery, list[str]], ColumnElement[bool]]
     counts: Callable[[SearchQuery, Select], dict[str, int]]
     error: object  # message for an unknown value, formatted with value=…
+    bits: Callable = None  # (index, query, hide_after_days, values) -> BitMap of the offers it keeps
+    bit_counts: Callable = None  # (index, query, hide_after_days, scope BitMap) -> {value: count}
     grouped: Callable[[Vocabulary, str], str | None] | None = None
     hide_empty: bool = False
 
@@ -197,7 +193,7 @@ def _time_clause(q: SearchQuery, values: list[str]) -> ColumnElement[bool]:
 
 def _time_counts(q: SearchQuery, base_ids: Select) -> dict[str, int]:
     columns = [
-        func.count(distinct(case((_period_clause(p), Schedule.offer_id)))) for p in TIMES_OF_DAY
+        func.count(distinct(case((search_index.period_clause(p), Schedule.offer_id)))) for p in TIMES_OF_DAY
     ]
     row = db.session.execute(
         select(*columns).where(Schedule.offer_id.in_(base_ids), _slot_clause(q, q.values("day"), []))
@@ -230,60 +226,105 @@ def _radius_counts(q: SearchQuery, base_ids: Select) -> dict[str, int]:
     return {str(r): n for r, n in zip(RADIUS_OPTIONS, row)}
 
 
+
+# --- the same filters and counts on the search index (directory/search/index.py) ----------
+
+def _value_bits(param: str):
+    def bits(ix, _q, _hide, values):
+        sets = [ix.values[param].get(v) for v in values]
+        return BitMap.union(BitMap(), *(s for s in sets if s is not None))
+    return bits
+
+
+def _value_counts(param: str):
+    return lambda ix, _q, _hide, scope: ix.value_counts(param, scope)
+
+
+def _free_bit_counts(ix, _q, _hide, scope):
+    return {"1": scope.intersection_cardinality(ix.values["free"]["1"])}
+
+
+def _day_bits(ix, q, hide, values):
+    return ix.slots(q.today, hide, values, q.values("time"))
+
+
+def _day_bit_counts(ix, q, hide, scope):
+    return {d: scope.intersection_cardinality(ix.slots(q.today, hide, [d], q.values("time"))) for d in WEEKDAYS}
+
+
+def _time_bits(ix, q, hide, values):
+    return ix.slots(q.today, hide, q.values("day"), values)
+
+
+def _time_bit_counts(ix, q, hide, scope):
+    return {p: scope.intersection_cardinality(ix.slots(q.today, hide, q.values("day"), [p])) for p in TIMES_OF_DAY}
+
+
+def _radius_bits(ix, q, _hide, values):
+    return ix.within(q.near, float(values[0]))
+
+
+def _radius_bit_counts(ix, q, _hide, scope):
+    nearest = ix.nearest_km2(q.near, scope).values
+    return {str(r): int((nearest <= r * r).sum()) for r in RADIUS_OPTIONS}
+
+
 FACETS: tuple[Facet, ...] = (
     Facet(
         "district", _l("Stadtteil"),
         lambda v: {c: t.label for c, t in v.districts.items()},
         _district_clause, _district_counts, _l("Unbekannter Stadtteil: %(value)s"),
+        _value_bits("district"), _value_counts("district"),
     ),
     Facet(
         "language", _l("Sprache im Angebot"),
         lambda v: {c: t.label for c, t in v.languages.items()},
         lambda _q, vals: _in_table(offer_language, "language_code", vals),
         _counts_in_table(offer_language, "language_code"),
-        _l("Unbekannte Sprache: %(value)s"), hide_empty=True,
+        _l("Unbekannte Sprache: %(value)s"), _value_bits("language"), _value_counts("language"), hide_empty=True,
     ),
     Facet(
         "target", _l("Für wen"),
         lambda v: {c: t.label for c, t in v.target_groups.items()},
         lambda _q, vals: _in_table(offer_target_group, "target_group_code", vals),
         _counts_in_table(offer_target_group, "target_group_code"),
-        _l("Unbekannte Zielgruppe: %(value)s"),
+        _l("Unbekannte Zielgruppe: %(value)s"), _value_bits("target"), _value_counts("target"),
     ),
     Facet(
         "challenge", _l("Herausforderung"),
         lambda v: {c: t.label for c, t in v.challenges.items()},
         lambda _q, vals: _in_table(offer_challenge, "challenge_code", vals),
         _counts_in_table(offer_challenge, "challenge_code"),
-        _l("Unbekannte Herausforderung: %(value)s"),
+        _l("Unbekannte Herausforderung: %(value)s"), _value_bits("challenge"), _value_counts("challenge"),
         grouped=lambda v, code: v.challenges[code].group,
     ),
     Facet(
         "category", _l("Art des Angebots"),
         lambda v: {c: t.label for c, t in v.categories.items()},
         lambda _q, vals: Offer.category_code.in_(vals),
-        _category_counts, _l("Unbekannte Angebotsart: %(value)s"),
+        _category_counts, _l("Unbekannte Angebotsart: %(value)s"), _value_bits("category"), _value_counts("category"),
     ),
     Facet(
         "free", _l("Kosten"),
         lambda v: {"1": str(_l("Kostenlos"))},
         lambda _q, vals: Offer.is_free.is_(True),
         _free_counts, _l("Ungültiger Wert für „kostenlos“: %(value)s"),
+        lambda ix, _q, _hide, _values: ix.values["free"]["1"], _free_bit_counts,
     ),
     Facet(
         "day", _l("Wochentag"),
         lambda v: {d: str(WEEKDAY_LABELS[d]) for d in WEEKDAYS},
-        _day_clause, _day_counts, _l("Unbekannter Wochentag: %(value)s"),
+        _day_clause, _day_counts, _l("Unbekannter Wochentag: %(value)s"), _day_bits, _day_bit_counts,
     ),
     Facet(
         "time", _l("Tageszeit"),
         lambda v: {p: str(label) for p, label in TIMES_OF_DAY.items()},
-        _time_clause, _time_counts, _l("Unbekannte Tageszeit: %(value)s"),
+        _time_clause, _time_counts, _l("Unbekannte Tageszeit: %(value)s"), _time_bits, _time_bit_counts,
     ),
     Facet(
         "radius", _l("Entfernung"),
         lambda v: {str(r): f"≤ {r} km" for r in RADIUS_OPTIONS},
-        _radius_clause, _radius_counts, _l("Ungültige Entfernung: %(value)s"),
+        _radius_clause, _radius_counts, _l("Ungültige Entfernung: %(value)s"), _radius_bits, _radius_bit_counts,
     ),
 )
 FACETS_BY_PARAM = {f.param: f for f in FACETS}
@@ -425,8 +466,6 @@ class SearchResult:
     total: int
     offers: list[Offer]
     facets: list[FacetResult]
-    markers: list[dict]
-    markers_truncated: bool
 
     @property
     def window(self) -> paging.Window:
@@ -435,15 +474,6 @@ class SearchResult:
     @property
     def pages(self) -> int:
         return self.window.pages
-
-
-def facet_counts(query: SearchQuery) -> dict[str, dict[str, int]]:
-    out = {}
-    for facet in FACETS:
-        if facet.param == "radius" and query.near is None:
-            continue
-        out[facet.param] = facet.counts(query, matching_ids(query, exclude=facet.param))
-    return out
 
 
 def build_facets(query: SearchQuery, vocab: Vocabulary, counts: dict[str, dict[str, int]],
@@ -468,49 +498,61 @@ def build_facets(query: SearchQuery, vocab: Vocabulary, counts: dict[str, dict[s
     return results
 
 
-def map_markers(query: SearchQuery, limit: int) -> tuple[list[dict], bool]:
-    """One marker per (offer, location) of the whole result set, best results first."""
-    ranked = ordered(select(Offer.id).where(*where_clauses(query)), query).limit(limit)
-    rows = db.session.execute(
-        select(Location.lat, Location.lon, Location.district_code, Offer.id, Offer.title, Organization.name,
-               Offer.category_code)
-        .join(offer_location, offer_location.c.location_id == Location.id)
-        .join(Offer, Offer.id == offer_location.c.offer_id)
-        .join(Organization, Organization.id == Offer.organization_id)
-        .where(Offer.id.in_(ranked.scalar_subquery()), Location.lat.is_not(None))
-        .limit(limit + 1)
-    ).all()
-    truncated = len(rows) > limit
-    markers = [
-        {"lat": lat, "lon": lon, "district": district, "offer_id": oid, "title": title, "provider": org,
-         "category_code": category}
-        for lat, lon, district, oid, title, org, category in rows[:limit]
-    ]
-    return markers, truncated
-
-
-def run(query: SearchQuery, vocab: Vocabulary, toggle_url: Callable[[str, str], str],
-        max_markers: int = 2000) -> SearchResult:
-    clauses = where_clauses(query)
-    total = db.session.scalar(select(func.count(Offer.id)).where(*clauses)) or 0
-    offers = list(
-        db.session.scalars(
-            ordered(select(Offer).where(*clauses), query)
-            .limit(query.per_page)
-            .offset((query.page - 1) * query.per_page)
-            .options(
-                selectinload(Offer.organization),
-                selectinload(Offer.category),
-                selectinload(Offer.languages),
-                selectinload(Offer.target_groups),
-                selectinload(Offer.locations).selectinload(Location.district),
-                selectinload(Offer.schedules),
-            )
+def _load_page(ids: list[int]) -> list[Offer]:
+    if not ids:
+        return []
+    loaded = {o.id: o for o in db.session.scalars(
+        select(Offer).where(Offer.id.in_(ids)).options(
+            joinedload(Offer.organization),
+            joinedload(Offer.category),
+            selectinload(Offer.languages),
+            selectinload(Offer.target_groups),
+            # the district's name only: its boundary polygon is large and not shown in a list
+            selectinload(Offer.locations).selectinload(Location.district).load_only(District.code, District.name),
+            selectinload(Offer.schedules),
         )
-    )
-    facets = build_facets(query, vocab, facet_counts(query), toggle_url)
-    markers, truncated = map_markers(query, max_markers) if total and max_markers > 0 else ([], False)
-    return SearchResult(query, total, offers, facets, markers, truncated)
+    )}
+    return [loaded[i] for i in ids if i in loaded]
+
+
+def evaluate(query: SearchQuery, with_counts: bool = True):
+    """The query on the app's search index: (index, evaluation, text scores or None)."""
+    ix = search_index.for_app(current_app).get(db.session, current_app._get_current_object())
+    hide = current_app.config.get("STALE_HIDE_AFTER_DAYS", 365)
+    base = ix.visible(query.today, hide)
+    scores = None
+    if query.words:
+        rank = fulltext.ranking(db.engine.dialect.name, Offer.__table__, query.words)
+        text_ids, scores = ix.text_matches(
+            tuple(query.words), lambda: db.session.execute(select(rank.c.offer_id, rank.c.rank)).all())
+        base = base & text_ids
+    sets = {f.param: f.bits(ix, query, hide, query.values(f.param)) for f in FACETS if query.values(f.param)}
+    counters = {}
+    if with_counts:
+        counters = {f.param: (lambda scope, f=f: f.bit_counts(ix, query, hide, scope))
+                    for f in FACETS if not (f.param == "radius" and query.near is None)}
+    return ix, ix.evaluate(base, sets, counters), scores
+
+
+def run(query: SearchQuery, vocab: Vocabulary, toggle_url: Callable[[str, str], str]) -> SearchResult:
+    """One page of results with every facet's counts (the map's points: search/map_points.py)."""
+    ix, ev, text_scores = evaluate(query)
+    total = len(ev.matched)
+    key, scores = "default", None
+    if query.sort == "distance" and query.near is not None:
+        scores = ix.nearest_km2(query.near, ev.matched)
+    elif query.sort == "updated":
+        key = "updated"
+    elif query.words:
+        scores = text_scores
+    start = (query.page - 1) * query.per_page
+    offers = _load_page(ix.top(ev.matched, start, start + query.per_page, key, scores))
+    facets = build_facets(query, vocab, ev.counts, toggle_url)
+    return SearchResult(query, total, offers, facets)
+
+
+def facet_counts(query: SearchQuery) -> dict[str, dict[str, int]]:
+    return evaluate(query)[1].counts
 
 
 def describe(query: SearchQuery, vocab: Vocabulary) -> list[str]:

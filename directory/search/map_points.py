@@ -3,8 +3,9 @@
 One point per (offer, location) of the whole result set of a search (the same ``SearchQuery``
 and visibility rule as the list), optionally cut to a bounding box. While the box holds at most
 ``max_points`` points they are sent one by one (the browser's markercluster groups and spreads
-them); beyond that the database groups them into grid cells of about ``CELL_PX`` screen pixels
-at the requested zoom and each cell becomes one feature with ``cluster: true`` and ``count``.
+them); beyond that they are grouped into grid cells of about ``CELL_PX`` screen pixels
+at the requested zoom and each cell becomes one feature with ``cluster: true`` and ``count``
+(computed on the app's search index, not in the database).
 So the response stays small however many offers there are.
 """
 from __future__ import annotations
@@ -13,9 +14,10 @@ import math
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.sql import ColumnElement
+import numpy as np
+from sqlalchemy import select
 
+from directory.core.params import Params
 from directory.extensions import db
 from directory.models import Location, Offer, Organization, offer_location
 from directory.search import engine as search
@@ -57,32 +59,28 @@ def parse_zoom(raw: str) -> int:
     return int(raw)
 
 
-def parse_zoom_arg(args, errors: dict[str, str]) -> int:
-    """The ``zoom`` request argument (default 12); a bad value records a translated error."""
-    raw = args.getlist("zoom")
+def read_zoom(params: Params) -> int:
+    """The ``zoom`` request argument (default 12); a bad value is recorded on ``params``."""
+    raw = params.one("zoom")
     if not raw:
         return 12
     try:
-        if len(raw) > 1:
-            raise ValueError("repeated")
-        return parse_zoom(raw[0].strip())
+        return parse_zoom(raw)
     except ValueError:
-        errors["zoom"] = str(_l("Die Zoomstufe muss eine ganze Zahl zwischen %(min)d und %(max)d sein.",
+        params.error("zoom", _l("Die Zoomstufe muss eine ganze Zahl zwischen %(min)d und %(max)d sein.",
                                 min=MIN_ZOOM, max=MAX_ZOOM))
         return 12
 
 
-def parse_bbox_arg(args, errors: dict[str, str]) -> BBox | None:
-    """The ``bbox`` request argument or None; a bad value records a translated error."""
-    raw = args.getlist("bbox")
+def read_bbox(params: Params) -> BBox | None:
+    """The ``bbox`` request argument or None; a bad value is recorded on ``params``."""
+    raw = params.one("bbox")
     if not raw:
         return None
     try:
-        if len(raw) > 1 or len(raw[0]) > 200:
-            raise ValueError("repeated or too long")
-        return parse_bbox(raw[0])
+        return parse_bbox(raw)
     except ValueError:
-        errors["bbox"] = str(_l("Der Kartenausschnitt muss aus vier Zahlen bestehen: West, Süd, Ost, Nord "
+        params.error("bbox", _l("Der Kartenausschnitt muss aus vier Zahlen bestehen: West, Süd, Ost, Nord "
                                 "(z. B. 8.8,52.2,9.0,52.4)."))
         return None
 
@@ -97,44 +95,27 @@ def cell_size(zoom: int) -> tuple[float, float]:
     return 360.0 * share, 2 * math.pi * share
 
 
-def _conditions(query: search.SearchQuery, bbox: BBox | None) -> list[ColumnElement[bool]]:
-    conditions = [
-        offer_location.c.offer_id.in_(search.matching_ids(query)),
-        Location.lat.is_not(None),
-        Location.lon.is_not(None),
-    ]
-    if bbox is not None:
-        conditions += [Location.lon.between(bbox.west, bbox.east), Location.lat.between(bbox.south, bbox.north)]
-    return conditions
-
-
-def _located(query: search.SearchQuery, bbox: BBox | None, *columns) -> Select:
-    return (
-        select(*columns)
-        .select_from(offer_location)
-        .join(Location, Location.id == offer_location.c.location_id)
-        .where(*_conditions(query, bbox))
-    )
-
-
-def _point_rows(where: list[ColumnElement[bool]], limit: int | None) -> list[dict]:
-    stmt = (
-        select(Location.lat, Location.lon, Location.district_code, Offer.id, Offer.title, Organization.name,
-               Offer.category_code)
-        .select_from(offer_location)
-        .join(Location, Location.id == offer_location.c.location_id)
-        .join(Offer, Offer.id == offer_location.c.offer_id)
-        .join(Organization, Organization.id == Offer.organization_id)
-        .where(*where)
-        .order_by(Offer.id, Location.id)
-    )
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    return [
-        {"lat": lat, "lon": lon, "district": district, "offer_id": oid, "title": title, "provider": org,
-         "category_code": category}
-        for lat, lon, district, oid, title, org, category in db.session.execute(stmt)
-    ]
+def _point_rows(pairs: list[tuple[int, int]]) -> list[dict]:
+    """Title, provider and category of each (offer id, location id) point, in the given order."""
+    if not pairs:
+        return []
+    rows = {}
+    for start in range(0, len(pairs), 500):
+        chunk = pairs[start:start + 500]
+        stmt = (
+            select(Location.lat, Location.lon, Location.district_code, Offer.id, Offer.title, Organization.name,
+                   Offer.category_code, Location.id)
+            .select_from(offer_location)
+            .join(Location, Location.id == offer_location.c.location_id)
+            .join(Offer, Offer.id == offer_location.c.offer_id)
+            .join(Organization, Organization.id == Offer.organization_id)
+            .where(offer_location.c.offer_id.in_({o for o, _l in chunk}),
+                   offer_location.c.location_id.in_({loc for _o, loc in chunk}))
+        )
+        for lat, lon, district, oid, title, org, category, location_id in db.session.execute(stmt):
+            rows[(oid, location_id)] = {"lat": lat, "lon": lon, "district": district, "offer_id": oid,
+                                        "title": title, "provider": org, "category_code": category}
+    return [rows[pair] for pair in pairs if pair in rows]
 
 
 @dataclass
@@ -150,38 +131,48 @@ class MapPoints:
 
 
 def map_points(query: search.SearchQuery, zoom: int, bbox: BBox | None, max_points: int) -> MapPoints:
-    """The points of the search in the box, or grid clusters when there are more than max_points."""
-    dx, dy = cell_size(zoom)
-    gx = func.floor(Location.lon / dx)
-    gy = func.floor(func.ln(func.tan(func.radians(45.0 + Location.lat / 2.0))) / dy)
-    # one pass: per grid cell its count, centre, extent and (for cells of one) the point itself
-    cells = db.session.execute(
-        _located(query, bbox, func.count(), func.avg(Location.lat), func.avg(Location.lon),
-                 func.min(Location.lon), func.min(Location.lat), func.max(Location.lon), func.max(Location.lat),
-                 func.min(Location.id), func.min(offer_location.c.offer_id))
-        .group_by(gx, gy)
-    ).all()
-    total = sum(int(cell[0]) for cell in cells)
+    """The points of the search in the box, or grid clusters when there are more than max_points.
+
+    The points come from the app's search index (directory/search/index.py): the result set is
+    a bitmap there, the coordinates are arrays, and the grid is computed with numpy – only the
+    points sent one by one are read from the database, for their titles."""
+    ix, evaluation, _scores = search.evaluate(query, with_counts=False)
+    keep = ix.points(evaluation.matched)
+    lat, lon = ix.point_lat, ix.point_lon
+    if bbox is not None:
+        keep &= (lon >= bbox.west) & (lon <= bbox.east) & (lat >= bbox.south) & (lat <= bbox.north)
+    offers, locations, lat, lon = ix.point_offer[keep], ix.point_location[keep], lat[keep], lon[keep]
+    total = int(len(offers))
     extent = None
-    if bbox is None and cells:
-        extent = [float(min(c[3] for c in cells)), float(min(c[4] for c in cells)),
-                  float(max(c[5] for c in cells)), float(max(c[6] for c in cells))]
+    if bbox is None and total:
+        extent = [float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())]
     if total <= max_points or zoom >= POINTS_ONLY_ZOOM:
-        points = _point_rows(_conditions(query, bbox), max_points) if total else []
+        pairs = list(zip(offers[:max_points].tolist(), locations[:max_points].tolist()))
+        points = _point_rows(pairs)
         return MapPoints(points, [], total, extent, False, total > len(points))
 
-    clusters = []
-    singles = []
-    for count, lat, lon, w, s, e, n, location_id, offer_id in cells:
-        if count == 1:
-            singles.append(and_(Location.id == location_id, offer_location.c.offer_id == offer_id))
+    dx, dy = cell_size(zoom)
+    gx = np.floor(lon / dx).astype(np.int64)
+    gy = np.floor(np.log(np.tan(np.radians(45.0 + lat / 2.0))) / dy).astype(np.int64)
+    cell_keys, cell_of, counts = np.unique(np.stack([gx, gy], axis=1), axis=0, return_inverse=True,
+                                           return_counts=True)
+    cell_of = cell_of.ravel()
+    order = np.argsort(cell_of, kind="stable")
+    starts = np.r_[0, np.cumsum(counts)[:-1]]
+    sorted_lat, sorted_lon = lat[order], lon[order]
+    mean_lat = np.bincount(cell_of, weights=lat) / counts
+    mean_lon = np.bincount(cell_of, weights=lon) / counts
+    west, east = np.minimum.reduceat(sorted_lon, starts), np.maximum.reduceat(sorted_lon, starts)
+    south, north = np.minimum.reduceat(sorted_lat, starts), np.maximum.reduceat(sorted_lat, starts)
+    clusters, singles = [], []
+    for cell in range(len(cell_keys)):
+        if counts[cell] == 1:
+            i = order[starts[cell]]
+            singles.append((int(offers[i]), int(locations[i])))
         else:
-            clusters.append({"lat": float(lat), "lon": float(lon), "count": int(count),
-                             "bbox": [float(w), float(s), float(e), float(n)]})
-    points = []
-    for start in range(0, len(singles), 200):
-        points += _point_rows(_conditions(query, None) + [or_(*singles[start:start + 200])], None)
-    return MapPoints(points, clusters, total, extent, True, False)
+            clusters.append({"lat": float(mean_lat[cell]), "lon": float(mean_lon[cell]), "count": int(counts[cell]),
+                             "bbox": [float(west[cell]), float(south[cell]), float(east[cell]), float(north[cell])]})
+    return MapPoints(_point_rows(sorted(singles)), clusters, total, extent, True, False)
 
 
 def feature_collection(result: MapPoints, complete: bool) -> dict:

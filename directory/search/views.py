@@ -5,7 +5,7 @@ import datetime as dt
 import json
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -14,7 +14,7 @@ from directory.core import maps, paging, pictograms
 from directory.core.geo import app_geocoder, distance_km
 from directory.core.http import cookieless
 from directory.core.i18n import current_language
-from directory.core.params import ParamError
+from directory.core.params import ParamError, Params
 from directory.extensions import db
 from directory.models import District, Location, Offer
 from directory.offers import schedules as schedule_text
@@ -41,7 +41,9 @@ def districts_geojson() -> dict:
 
 def _search_url(args: list[tuple[str, str]]) -> str:
     query = urlencode(args)
-    return url_for("public.search_page") + ("?" + query if query else "")
+    if "search_base_url" not in g:  # one url_for per request: a page links ~100 facet values
+        g.search_base_url = url_for("public.search_page")
+    return g.search_base_url + ("?" + query if query else "")
 
 
 @bp.get("/")
@@ -60,7 +62,7 @@ def search_page():
     def toggle_url(param: str, value: str) -> str:
         return _search_url(search.toggled_args(args, param, value))
 
-    result = search.run(query, vocab, toggle_url, max_markers=0)  # the map fetches its points itself
+    result = search.run(query, vocab, toggle_url)  # the map fetches its points itself
     map_parts = maps.results_map(districts_geojson(), maps.map_config(), label=_("Karte der Ergebnisse"),
                                  points_url=_points_url(search.iter_params(args)))
     distances = {}
@@ -96,19 +98,10 @@ def map_points_geojson():
     """
     locale = current_language()
     vocab = vocabulary.load(locale)
-    args = request.args
-    errors: dict[str, str] = {}
-    zoom = map_points.parse_zoom_arg(args, errors)
-    bbox = map_points.parse_bbox_arg(args, errors)
-    query = None
-    try:
-        query = search.parse(args, vocab, app_geocoder(), per_page=current_app.config["SEARCH_PER_PAGE"])
-    except search.InvalidSearch as exc:
-        errors = {**exc.errors, **errors}
-    if errors:
-        field, message = next(iter(errors.items()))
-        response = jsonify({"error": {"code": 400, "message": message, "field": field, "fields": errors}})
-        return response, 400
+    params = Params(request.args, max_length=search.MAX_VALUE_LENGTH)
+    query = search.read(params, vocab, app_geocoder(), per_page=current_app.config["SEARCH_PER_PAGE"])
+    zoom, bbox = map_points.read_zoom(params), map_points.read_bbox(params)
+    params.check()
     result = map_points.map_points(query, zoom, bbox, current_app.config["MAP_MAX_MARKERS"])
     offer_url = url_for("public.offer_detail", offer_id=987654321)
     for point in result.points:

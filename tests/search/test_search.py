@@ -11,6 +11,7 @@ from directory.extensions import db
 from directory.models import WEEKDAYS
 from directory.offers import vocabulary
 from directory.search import engine as search
+from directory.search import map_points
 from tests.factories import make_location, make_offer, make_org, slot
 
 
@@ -157,13 +158,14 @@ def test_unpublished_and_expired_offers_are_hidden(app):
     assert sum(v.count for v in result.facets[0].values) == 1
 
 
-def test_markers_cover_the_whole_result_set_not_just_the_page(app):
+def test_map_points_cover_the_whole_result_set_not_just_the_page(app):
     for i in range(25):
         make_offer(title=f"Angebot {i:02d}")
     db.session.commit()
     result = run(app)
     assert len(result.offers) == 20 and result.total == 25
-    assert len({m["offer_id"] for m in result.markers}) == 25
+    points = map_points.map_points(result.query, 12, None, 300).points
+    assert len({p["offer_id"] for p in points}) == 25
 
 
 def test_pagination(app):

@@ -1,0 +1,94 @@
+"""A small in-process cache of public search responses (the search page, the API list, the map
+points), so that a popular query – the landing page above all – is answered without searching
+and rendering it again.
+
+An entry is valid for one state of the data: its key holds the newest ``search_change`` id
+(every write to searchable data adds one, see directory/models/activity.py) and the date, so an
+edit made on any app server ends it everywhere. Only anonymous GET requests without flashed
+messages are cached, only complete 200 answers that set no cookie, and each hit still runs the
+app's after-request handlers (language cookie, headers). ``PAGE_CACHE=0`` turns it off; the test
+configuration (tests/conftest.py) has it off unless a test turns it on.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from functools import wraps
+
+from flask import Flask, current_app, make_response, request, session
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from directory.core.i18n import current_language, is_simple
+from directory.models import change_generation
+
+MAX_ENTRY_BYTES = 512 * 1024
+MAX_TOTAL_BYTES = 48 * 1024 * 1024
+CACHED_MIMETYPES = ("text/html", "application/json", "application/geo+json")
+DROPPED_HEADERS = {"set-cookie", "date", "content-length"}
+
+
+class PageCache:
+    def __init__(self, max_total: int = MAX_TOTAL_BYTES):
+        self.max_total = max_total
+        self.entries: OrderedDict = OrderedDict()
+        self.size = 0
+        self.hits = self.misses = 0
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            entry = self.entries.get(key)
+            if entry is None:
+                self.misses += 1
+                return None
+            self.entries.move_to_end(key)
+            self.hits += 1
+            return entry
+
+    def put(self, key, entry) -> None:
+        body = entry[0]
+        if len(body) > MAX_ENTRY_BYTES:
+            return
+        with self._lock:
+            old = self.entries.pop(key, None)
+            if old is not None:
+                self.size -= len(old[0])
+            self.entries[key] = entry
+            self.size += len(body)
+            while self.size > self.max_total and self.entries:
+                _key, dropped = self.entries.popitem(last=False)
+                self.size -= len(dropped[0])
+
+
+def _key():
+    if request.method != "GET" or current_user.is_authenticated or session.get("_flashes"):
+        return None
+    return request.full_path, current_language(), is_simple(), change_generation(), dt.date.today()
+
+
+def cached(view, cache: PageCache):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        key = _key() if current_app.config.get("PAGE_CACHE", True) else None
+        if key is not None:
+            entry = cache.get(key)
+            if entry is not None:
+                body, status, headers = entry
+                response = Response(body, status=status, headers=headers)
+                return response.make_conditional(request)
+        response = make_response(view(*args, **kwargs))
+        if (key is not None and response.status_code == 200 and not response.is_streamed
+                and response.mimetype in CACHED_MIMETYPES and "Set-Cookie" not in response.headers):
+            headers = [(k, v) for k, v in response.headers.items() if k.lower() not in DROPPED_HEADERS]
+            cache.put(key, (response.get_data(), response.status_code, headers))
+        return response
+    return wrapper
+
+
+def init_app(app: Flask, endpoints: tuple[str, ...]) -> None:
+    """Serve the given endpoints through one cache per app."""
+    cache = app.extensions["page_cache"] = PageCache()
+    for endpoint in endpoints:
+        app.view_functions[endpoint] = cached(app.view_functions[endpoint], cache)
