@@ -174,7 +174,7 @@ class SearchIndex:
         nearest location, for the offers in ``among`` (all when None)."""
         offers, lat, lon = self.point_offer, self.point_lat, self.point_lon
         if among is not None:
-            keep = np.isin(offers, np.asarray(among.to_array(), dtype=np.int64))
+            keep = self._member(among)[offers]
             offers, lat, lon = offers[keep], lat[keep], lon[keep]
         if not len(offers):
             return Scores.empty()
@@ -186,7 +186,13 @@ class SearchIndex:
 
     def points(self, among: BitMap) -> np.ndarray:
         """A mask over the (offer, location) points: those of the offers in ``among``."""
-        return np.isin(self.point_offer, np.asarray(among.to_array(), dtype=np.int64))
+        return self._member(among)[self.point_offer]
+
+    def _member(self, among: BitMap) -> np.ndarray:
+        """A lookup table offer id -> in ``among`` (as large as the largest id)."""
+        table = np.zeros(int(self.ids[-1]) + 1 if len(self.ids) else 1, dtype=bool)
+        table[np.asarray(among.to_array(), dtype=np.int64)] = True
+        return table
 
     def within(self, point: GeoPoint, km: float, among: BitMap | None = None) -> BitMap:
         nearest = self.nearest_km2(point, among)

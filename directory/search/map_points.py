@@ -154,9 +154,9 @@ def map_points(query: search.SearchQuery, zoom: int, bbox: BBox | None, max_poin
     dx, dy = cell_size(zoom)
     gx = np.floor(lon / dx).astype(np.int64)
     gy = np.floor(np.log(np.tan(np.radians(45.0 + lat / 2.0))) / dy).astype(np.int64)
-    cell_keys, cell_of, counts = np.unique(np.stack([gx, gy], axis=1), axis=0, return_inverse=True,
-                                           return_counts=True)
-    cell_of = cell_of.ravel()
+    gx -= gx.min()
+    gy -= gy.min()
+    cell_keys, cell_of, counts = np.unique(gx * (int(gy.max()) + 1) + gy, return_inverse=True, return_counts=True)
     order = np.argsort(cell_of, kind="stable")
     starts = np.r_[0, np.cumsum(counts)[:-1]]
     sorted_lat, sorted_lon = lat[order], lon[order]
