@@ -4,9 +4,7 @@ Every chart has a table next to it and a CSV download with the same numbers and 
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 from dataclasses import dataclass
 
@@ -15,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from directory.accounts.permissions import roles_required
+from directory.core import csv as csv_file
 from directory.core.errors import error_response
 from directory.core.i18n import current_language
 from directory.dashboard import charts
@@ -167,12 +166,7 @@ def download(table: str):
     if found is None:
         return error_response(404, _("Es gibt noch keine Vermittlungen."))
     header, rows = found[0], found[1]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["'" + v if isinstance(v, str) and v[:1] in "=+-@" else v for v in row])
-    response = current_app.response_class("\ufeff" + buffer.getvalue(), mimetype="text/csv")
+    response = current_app.response_class(csv_file.text(header, rows, csv_file.PEOPLE), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="wegweiser-{table}-{dt.date.today().isoformat()}.csv"'
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -318,7 +318,7 @@ def offers_csv():
     except api_data.InvalidParameters as exc:
         return bad_request(exc.errors)
     text = formats.offers_csv(api_data.matching_offers(query), vocab, _html_url, current_language())
-    return _download("\ufeff" + text, "text/csv", "wegweiser-angebote.csv")
+    return _download(text, "text/csv", "wegweiser-angebote.csv")
 
 
 @bp.get("/offers.ics")

@@ -4,8 +4,8 @@ Each function takes offers (or a search query) that were already limited to what
 may see, and returns text. No Flask request handling here; the views are in api.py.
 
 * GeoJSON: one Point feature per place, listing the offers held there.
-* CSV: one row per offer of a search result; cells that a spreadsheet would run as a formula
-  (starting with ``= + - @``) get a leading apostrophe (CSV injection).
+* CSV: one row per offer of a search result, for people: written by :mod:`directory.core.csv`
+  (semicolons, UTF-8 with byte-order mark, formula guard).
 * iCalendar: weekly slots become a weekly ``RRULE`` (``UNTIL`` from the slot's or the offer's end
   date), one-off dates single events; all times in Europe/Berlin with a VTIMEZONE. Slots that are
   over are left out.
@@ -13,15 +13,14 @@ may see, and returns text. No Flask request handling here; the views are in api.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import xml.etree.ElementTree as ET
 from typing import Callable, Iterable
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 
+from directory.core import csv as csv_file
 from directory.models import Offer, Schedule
 from directory.offers.schedules import describe
 from directory.offers.vocabulary import Vocabulary
@@ -92,13 +91,6 @@ CSV_COLUMNS = (
 )
 
 
-def safe_cell(value) -> str:
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
 def schedule_words(slot: Schedule, locale: str = "de") -> str:
     words = describe(slot, locale)
     prefix = "jeden" if words["kind"] == "weekly" else "am"
@@ -106,11 +98,8 @@ def schedule_words(slot: Schedule, locale: str = "de") -> str:
 
 
 def offers_csv(offers: Iterable[Offer], vocab: Vocabulary, offer_url: UrlFor, locale: str = "de") -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for o in offers:
-        writer.writerow([safe_cell(v) for v in (
+    rows = (
+        (
             o.id, o.title, o.organization.name,
             vocab.categories[o.category_code].label if o.category_code in vocab.categories else o.category_code,
             "ja" if o.is_free else "nein", o.cost,
@@ -124,8 +113,10 @@ def offers_csv(offers: Iterable[Offer], vocab: Vocabulary, offer_url: UrlFor, lo
             offer_url(o),
             o.last_confirmed.isoformat() if o.last_confirmed else "",
             o.updated_at.replace(microsecond=0).isoformat() + "Z",
-        )])
-    return buffer.getvalue()
+        )
+        for o in offers
+    )
+    return csv_file.text(CSV_COLUMNS, rows, csv_file.PEOPLE)
 
 
 # --- iCalendar ---------------------------------------------------------------------------

@@ -20,7 +20,6 @@ so ``timezone`` is left out and the description says so).
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -31,6 +30,7 @@ from typing import Any, Iterable
 
 from sqlalchemy import select
 
+from directory.core import csv as csv_file
 from directory.extensions import db
 from directory.models import (
     Category,
@@ -322,18 +322,8 @@ def descriptor(created: dt.datetime, base_url: str = "") -> dict:
 
 
 def csv_text(table: str, rows: Iterable[dict]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=TABLES[table][1], lineterminator="\r\n", extrasaction="raise")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: _csv_value(v) for k, v in row.items()})
-    return buffer.getvalue()
-
-
-def _csv_value(value: Any) -> Any:
-    if isinstance(value, float):
-        return repr(value)
-    return value
+    """One HSDS table as CSV: RFC 4180 (the data package's dialect), formula-like text guarded."""
+    return csv_file.records(TABLES[table][1], rows, csv_file.MACHINES)
 
 
 def data_package(data: dict[str, list[dict]], created: dt.datetime, base_url: str = "") -> dict[str, str]:

@@ -181,7 +181,7 @@ def build(vocab: Vocabulary, server_url: str = "/api/v1") -> dict[str, Any]:
         }},
         "/offers.csv": {"get": {
             "operationId": "offersCsv", "tags": ["exports"],
-            "summary": "All offers matching the search as CSV (UTF-8 with BOM, one row per offer)",
+            "summary": "All offers matching the search as CSV for spreadsheets (semicolon-separated, UTF-8 with BOM, one row per offer)",
             "parameters": [*filters, lang],
             "responses": {"200": _file("text/csv", _str(), "CSV"), **ERRORS},
         }},

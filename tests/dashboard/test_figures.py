@@ -163,13 +163,29 @@ def test_csv_downloads_carry_the_same_numbers(staff_client):
     make_offer(challenges=["Z1"], languages=["ar"], category_code="sport")
     make_offer(challenges=["Z1"], languages=["de"], category_code="sport", last_confirmed=None)
     db.session.commit()
-    rows = list(csv.reader(io.StringIO(staff_client.get("/auswertung/categories.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    rows = list(csv.reader(io.StringIO(staff_client.get("/auswertung/categories.csv").get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
     sport = next(r for r in rows if r[0] == "Sportgruppe")
     assert sport[1:] == ["2", "1"]
-    ar = list(csv.reader(io.StringIO(staff_client.get("/auswertung/map.csv?challenge=Z1&language=ar").get_data(as_text=True).lstrip("\ufeff"))))
+    ar = list(csv.reader(io.StringIO(staff_client.get("/auswertung/map.csv?challenge=Z1&language=ar").get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
     assert next(r for r in ar if r[0] == "Bärenkämpen")[1:] == ["1", "1"]
     response = staff_client.get("/auswertung/stale.csv")
     assert response.mimetype == "text/csv" and "no-store" in response.headers["Cache-Control"]
+
+
+def test_dashboard_csvs_open_in_german_excel_and_carry_no_formula(staff_client):
+    import csv
+    import io
+
+    make_offer(title='=HYPERLINK("http://evil.example","x")', organization=make_org(name="+Verein"),
+               last_confirmed=None)
+    db.session.commit()
+    body = staff_client.get("/auswertung/stale.csv").get_data()
+    assert body.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark
+    text = body.decode("utf-8").removeprefix("\ufeff")
+    assert text.split("\r\n", 1)[0].count(";") == 3  # four columns, semicolon-separated
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    row = next(r for r in rows if "evil.example" in r[0])
+    assert row[0] == '\'=HYPERLINK("http://evil.example","x")' and row[1] == "'+Verein"
 
 
 @pytest.mark.parametrize("query, field", [("language=xx", "language"), ("target=aliens", "target"),
