@@ -200,3 +200,35 @@ def test_no_csv_of_the_api_carries_a_formula(app, client):
     assert [c for c in cells + hsds_cells if _risky(c)] == []
     # the JSON forms carry the text as it is
     assert client.get("/api/v1/export/hsds.json").get_json()["service"][0]["name"] == EVIL
+
+
+ODD_TITLE = "Kurs\nmit\r\nUmbrüchen; Kommas, \\Backslash\x0b\x07 und عربي 🙂"
+
+
+def test_a_title_with_line_breaks_and_odd_characters_gives_valid_icalendar(app, client):
+    summer = dt.date(dt.date.today().year + 1, 7, 7)
+    offer = make_offer(title=ODD_TITLE, summary="Zeile 1\nZeile 2",
+                       schedules=[slot("tue", "09:30", "11:30", note="Bitte\r\nklingeln"),
+                                  slot("tue", "18:00", "19:00", date=summer)])
+    db.session.commit()
+    for url in (f"/api/v1/offers/{offer.id}.ics", "/api/v1/offers.ics?q=Kurs"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = response.get_data()
+        lines = body.split(b"\r\n")
+        assert lines[-1] == b"" and all(b"\n" not in line and b"\r" not in line for line in lines)
+        assert all(len(line) <= 75 for line in lines)  # folded as RFC 5545 says
+        assert not re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", body)
+        cal = Calendar.from_ical(body)
+        assert "\n" not in str(cal["X-WR-CALNAME"])
+        event = next(e for e in cal.walk("VEVENT") if "RRULE" in e)
+        assert str(event["SUMMARY"]) == "Kurs\nmit\nUmbrüchen; Kommas, \\Backslash und عربي 🙂"
+        assert "Bitte\nklingeln" in str(event["DESCRIPTION"])
+    cal = Calendar.from_ical(client.get(f"/api/v1/offers/{offer.id}.ics").get_data())
+    [zone] = cal.walk("VTIMEZONE")  # written by icalendar from the time-zone database
+    assert zone["TZID"] == "Europe/Berlin"
+    assert {c.name for c in zone.subcomponents} == {"STANDARD", "DAYLIGHT"}
+    once = next(e for e in cal.walk("VEVENT") if "RRULE" not in e)
+    start = once.decoded("DTSTART")
+    assert start.utcoffset() == dt.timedelta(hours=2) and start.hour == 18  # summer time
+    assert cal.get_missing_tzids() == set()
