@@ -21,6 +21,7 @@ from directory.dashboard import figures as dashboard
 from directory.extensions import db
 from directory.models import District
 from directory.offers import vocabulary
+from directory.referrals.status import STATUS_LABELS
 
 bp = Blueprint("dashboard", __name__, url_prefix="/auswertung")
 PERIODS = (30, 90, 180, 365)
@@ -81,7 +82,7 @@ def _tables(choice: Choice, vocab: vocabulary.Vocabulary) -> dict:
             cell = cover.get((ccode, dcode), dashboard.Cell())
             row += [cell.published, cell.fresh]
         coverage_rows.append(row)
-    coverage_header = [_("Stadtteil")] + [f"{c} {kind}" for c in vocab.challenges
+    coverage_header = [_("Stadtteil")] + [f"{c.label}: {kind}" for c in vocab.challenges.values()
                                          for kind in (_("veröffentlicht"), _("aktuell"))]
     categories = dashboard.per_category(f)
     since = f.today - dt.timedelta(days=choice.days)
@@ -103,7 +104,8 @@ def _tables(choice: Choice, vocab: vocabulary.Vocabulary) -> dict:
                   [[s.title, s.organization, s.last_confirmed.isoformat() if s.last_confirmed else _("nie"),
                     "" if s.days is None else s.days] for s in stale], stale),
         "outcomes": (None if outcomes is None else
-                     ([_("Angebot"), _("Anbieter")] + outcomes[0] + [_("gesamt")],
+                     ([_("Angebot"), _("Anbieter")] + [str(STATUS_LABELS.get(st, st)) for st in outcomes[0]]
+                      + [_("gesamt")],
                       [[r.title, r.organization] + [r.counts.get(s, 0) for s in outcomes[0]] + [r.total]
                        for r in outcomes[1]])),
         "map": ([_("Stadtteil"), _("veröffentlicht"), _("aktuell bestätigt")],
