@@ -19,8 +19,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER_LIKE = re.compile(r"[\d ()/.,+\-]*\d[\d ()/.,+\-]*")

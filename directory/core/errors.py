@@ -10,7 +10,7 @@ from directory.extensions import db
 
 
 def wants_json() -> bool:
-    if request.path.startswith("/api/"):
+    if request.path.startswith(("/api/", "/hsds/")):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]

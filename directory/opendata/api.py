@@ -24,6 +24,7 @@ from directory.search import engine as search
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
+OPEN_PATHS = ("/api/", "/hsds/")  # the read APIs: this one and the HSDS API (hsds_api.py)
 
 
 @bp.before_request
@@ -37,8 +38,8 @@ def _no_cookies_and_known_language():
 
 @bp.after_app_request
 def _cors_and_no_cookies(response):
-    """Every answer under /api/ – also 404s for unknown routes, which no blueprint handles."""
-    if not request.path.startswith("/api/"):
+    """Every answer under /api/ and /hsds/ – also 404s for unknown routes, which no blueprint handles."""
+    if not request.path.startswith(OPEN_PATHS):
         return response
     if request.method in READ_METHODS:
         response.headers["Access-Control-Allow-Origin"] = "*"
@@ -51,13 +52,7 @@ def _cors_and_no_cookies(response):
     return cookieless(response)
 
 
-def bad_request(errors: dict[str, str]):
-    field, message = next(iter(errors.items()))
-    body = shapes.Error(error=shapes.ErrorBody(
-        code=400, message=message, field=field,
-        details=[shapes.ErrorDetail(field=k, message=v) for k, v in errors.items()],
-    ))
-    return jsonify(shapes.dump(body)), 400
+bad_request = api_data.bad_request
 
 
 def _abs(endpoint: str, **values) -> str:
@@ -215,11 +210,11 @@ def location(location_id: int):
 
 
 def _district_fields(d, counts: dict[str, int]) -> dict:
-    return dict(
-        code=d.code, name=d.name, center=shapes.Point(lat=d.center_lat, lon=d.center_lon),
-        offer_count=counts.get(d.code, 0), boundary_approximate=d.boundary_approximate,
-        api_url=_abs("api.district", code=d.code),
-    )
+    return {
+        "code": d.code, "name": d.name, "center": shapes.Point(lat=d.center_lat, lon=d.center_lon),
+        "offer_count": counts.get(d.code, 0), "boundary_approximate": d.boundary_approximate,
+        "api_url": _abs("api.district", code=d.code),
+    }
 
 
 @bp.get("/districts")

@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 from typing import Callable
 
-from flask import Response, request
+from flask import Response, jsonify, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import selectinload
@@ -42,6 +42,16 @@ class InvalidParameters(ValueError):
     def __init__(self, errors: dict[str, str]):
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
+
+
+def bad_request(errors: dict[str, str]):
+    """The 400 answer of the read APIs: the first problem, and every problem in ``details``."""
+    field, message = next(iter(errors.items()))
+    body = shapes.Error(error=shapes.ErrorBody(
+        code=400, message=message, field=field,
+        details=[shapes.ErrorDetail(field=k, message=v) for k, v in errors.items()],
+    ))
+    return jsonify(shapes.dump(body)), 400
 
 
 # --- parameters --------------------------------------------------------------------------

@@ -31,7 +31,7 @@ def require_schemas() -> None:
 def registry() -> Registry:
     require_schemas()
     resources = []
-    for path in SCHEMA_DIR.glob("*.json"):
+    for path in [*SCHEMA_DIR.glob("*.json"), *SCHEMA_DIR.glob("compiled/*.json")]:
         if path.name == "openapi.json":
             continue
         contents = json.loads(path.read_text())
