@@ -113,17 +113,6 @@ def page_params(args) -> tuple[int, int]:
 
 # --- serialisation: models → response shapes (directory.opendata.shapes) --------------------
 
-def iso(value) -> str | None:
-    """Dates and timestamps in the API's wire format (used by the other formats too)."""
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return shapes.utc_stamp(value)
-    if isinstance(value, dt.time):
-        return value.strftime("%H:%M")
-    return value.isoformat()
-
-
 def term(code: str, terms: dict) -> shapes.CodeLabel:
     t = terms.get(code)
     return shapes.CodeLabel(code=code, label=t.label if t else code)

@@ -20,7 +20,10 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.core.jsonschema import resolver
-from schemathesis.specs.openapi.checks import positive_data_acceptance, status_code_conformance
+from schemathesis.specs.openapi.checks import (
+    positive_data_acceptance,
+    status_code_conformance,
+)
 
 from directory.extensions import db
 from directory.opendata import hsds
@@ -59,6 +62,24 @@ def _compiled(reg, name: str, items: list[dict]) -> list[str]:
     return errors_of(reg, f"compiled/{name}", items)
 
 
+def _conformance_check(operation, mode):
+    @settings(max_examples=EXAMPLES[mode], derandomize=True, database=None, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def check(case):
+        response = case.call_and_validate(excluded_checks=[status_code_conformance, positive_data_acceptance])
+        if response.status_code == 200:
+            return
+        assert response.headers["content-type"][0].startswith("application/json"), response.text[:200]
+        error = response.json()["error"]
+        if response.status_code == 404:
+            assert "{id}" in operation.path and error["code"] == 404
+        else:
+            assert response.status_code == 400 and error["field"] in UNBOUNDED, (response.status_code, response.text[:300])
+
+    return check
+
+
 @pytest.mark.parametrize("mode", list(EXAMPLES), ids=lambda m: m.value)
 def test_the_api_conforms_to_the_official_openapi_document(official_schema, mode):
     operations = [result.ok() for result in official_schema.get_all_operations()]
@@ -68,22 +89,7 @@ def test_the_api_conforms_to_the_official_openapi_document(official_schema, mode
     for operation in operations:
         if mode is GenerationMode.NEGATIVE and not operation.definition.raw.get("parameters"):
             continue  # nothing to get wrong
-
-        @settings(max_examples=EXAMPLES[mode], derandomize=True, database=None, deadline=None,
-                  suppress_health_check=list(HealthCheck))
-        @given(case=operation.as_strategy(generation_mode=mode))
-        def check(case):
-            response = case.call_and_validate(excluded_checks=[status_code_conformance, positive_data_acceptance])
-            if response.status_code == 200:
-                return
-            assert response.headers["content-type"][0].startswith("application/json"), response.text[:200]
-            error = response.json()["error"]
-            if response.status_code == 404:
-                assert "{id}" in operation.path and error["code"] == 404
-            else:
-                assert response.status_code == 400 and error["field"] in UNBOUNDED, (response.status_code, response.text[:300])
-
-        check()
+        _conformance_check(operation, mode)()
 
 
 def test_detail_answers_conform_to_the_official_document(official_schema, demo_client):
