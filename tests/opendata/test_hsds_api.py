@@ -240,3 +240,8 @@ def test_unknown_ids_are_json_404_and_the_api_is_open_and_cookieless(demo_client
     assert response.headers["Access-Control-Allow-Origin"] == "*" and "Set-Cookie" not in response.headers
     again = demo_client.get("/hsds/taxonomies", headers={"If-None-Match": demo_client.get("/hsds/taxonomies").headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_the_open_data_page_links_the_hsds_api(demo_client):
+    html = demo_client.get("/daten/").get_data(as_text=True)
+    assert 'href="/hsds/"' in html
