@@ -113,73 +113,77 @@ def page_params(args) -> tuple[int, int]:
 
 # --- serialisation: models → response shapes (directory.opendata.shapes) --------------------
 
-def term(code: str, terms: dict) -> shapes.CodeLabel:
+def term(code: str, terms: dict) -> dict:
     t = terms.get(code)
-    return shapes.CodeLabel(code=code, label=t.label if t else code)
+    return {"code": code, "label": t.label if t else code}
 
 
-def schedule_shape(s: Schedule) -> shapes.Schedule:
-    return shapes.Schedule(
-        id=s.id, kind="once" if s.date is not None else "weekly", weekday=WEEKDAYS[s.weekday],
-        date=s.date, opens_at=s.opens_at, closes_at=s.closes_at,
-        valid_from=s.valid_from, valid_to=s.valid_to, note=s.note,
-    )
+# The builders below give plain dicts that pydantic validates in one go (much faster than
+# building every nested model in Python); the result is the shape's model.
+
+def _schedule(s: Schedule) -> dict:
+    return {
+        "id": s.id, "kind": "once" if s.date is not None else "weekly", "weekday": WEEKDAYS[s.weekday],
+        "date": s.date, "opens_at": s.opens_at, "closes_at": s.closes_at,
+        "valid_from": s.valid_from, "valid_to": s.valid_to, "note": s.note,
+    }
+
+
+def _location(loc: Location) -> dict:
+    return {
+        "id": loc.id, "name": loc.name, "address": loc.address, "postcode": loc.postcode, "city": loc.city,
+        "lat": loc.lat, "lon": loc.lon,
+        "district": {"code": loc.district.code, "name": loc.district.name} if loc.district else None,
+        "wheelchair_accessible": loc.wheelchair_accessible,
+    }
 
 
 def location_shape(loc: Location) -> shapes.Location:
-    return shapes.Location(
-        id=loc.id, name=loc.name, address=loc.address, postcode=loc.postcode, city=loc.city,
-        lat=loc.lat, lon=loc.lon,
-        district=shapes.DistrictRef(code=loc.district.code, name=loc.district.name) if loc.district else None,
-        wheelchair_accessible=loc.wheelchair_accessible,
-    )
+    return shapes.Location.model_validate(_location(loc))
 
 
 def organization_shape(org: Organization, api_url: str) -> shapes.Organization:
-    return shapes.Organization(
-        id=org.id, name=org.name, description=org.description, website=org.website,
-        email=org.email, phone=org.phone, is_demo=org.is_demo, updated_at=org.updated_at,
-        api_url=api_url,
-    )
+    return shapes.Organization.model_validate({
+        "id": org.id, "name": org.name, "description": org.description, "website": org.website,
+        "email": org.email, "phone": org.phone, "is_demo": org.is_demo, "updated_at": org.updated_at,
+        "api_url": api_url,
+    })
 
 
 def offer_shape(offer: Offer, vocab: Vocabulary, urls: Callable[[Offer], dict[str, str]]) -> shapes.Offer:
     org = offer.organization
-    return shapes.Offer(
-        id=offer.id,
+    return shapes.Offer.model_validate({
+        "id": offer.id,
         **urls(offer),
-        title=offer.title,
-        summary=offer.summary,
-        description=offer.description,
-        plain_summary=offer.plain_summary,
-        organization=shapes.OfferOrganization(id=org.id, name=org.name, website=org.website, is_demo=org.is_demo),
-        category=term(offer.category_code, vocab.categories),
-        is_free=offer.is_free,
-        cost=offer.cost,
-        registration_required=offer.registration_required,
-        accessibility=offer.accessibility,
-        languages=[
-            shapes.OfferLanguage(code=lang.code, label=term(lang.code, vocab.languages).label, native=lang.native)
+        "title": offer.title,
+        "summary": offer.summary,
+        "description": offer.description,
+        "plain_summary": offer.plain_summary,
+        "organization": {"id": org.id, "name": org.name, "website": org.website, "is_demo": org.is_demo},
+        "category": term(offer.category_code, vocab.categories),
+        "is_free": offer.is_free,
+        "cost": offer.cost,
+        "registration_required": offer.registration_required,
+        "accessibility": offer.accessibility,
+        "languages": [
+            {"code": lang.code, "label": term(lang.code, vocab.languages)["label"], "native": lang.native}
             for lang in offer.languages
         ],
-        target_groups=[term(t.code, vocab.target_groups) for t in offer.target_groups],
-        challenges=[
-            shapes.OfferChallenge(code=c.code, label=term(c.code, vocab.challenges).label, field=c.field_code)
-            for c in offer.challenges
-        ],
-        locations=[location_shape(loc) for loc in offer.locations],
-        schedules=[schedule_shape(s) for s in offer.schedules],
-        contact=shapes.Contact(
-            name=offer.contact_name,
-            email=offer.contact_email or org.email,
-            phone=offer.contact_phone or org.phone,
-        ),
-        valid_from=offer.valid_from,
-        valid_to=offer.valid_to,
-        last_confirmed=offer.last_confirmed,
-        created_at=offer.created_at,
-        updated_at=offer.updated_at,
-    )
+        "target_groups": [term(t.code, vocab.target_groups) for t in offer.target_groups],
+        "challenges": [{**term(c.code, vocab.challenges), "field": c.field_code} for c in offer.challenges],
+        "locations": [_location(loc) for loc in offer.locations],
+        "schedules": [_schedule(s) for s in offer.schedules],
+        "contact": {
+            "name": offer.contact_name,
+            "email": offer.contact_email or org.email,
+            "phone": offer.contact_phone or org.phone,
+        },
+        "valid_from": offer.valid_from,
+        "valid_to": offer.valid_to,
+        "last_confirmed": offer.last_confirmed,
+        "created_at": offer.created_at,
+        "updated_at": offer.updated_at,
+    })
 
 
 OFFER_LOADS = (
@@ -229,17 +233,18 @@ def visible_location_ids(today: dt.date | None = None):
     return select(offer_location.c.location_id).where(offer_location.c.offer_id.in_(visible_offer_ids(today)))
 
 
-def facets_shape(facets: list[search.FacetResult]) -> dict[str, shapes.Facet]:
+def facets_shape(facets: list[search.FacetResult]) -> dict[str, dict]:
+    """The facets as plain dicts (``shapes.Facet`` validates them inside ``shapes.OfferList``)."""
     return {
-        f.param: shapes.Facet(
-            title=f.title,
-            selected_count=f.selected_count,
-            values=[
-                shapes.FacetValue(value=v.value, label=v.label, count=v.count, selected=v.selected,
-                                  group=v.group, toggle_url=v.toggle_url)
+        f.param: {
+            "title": f.title,
+            "selected_count": f.selected_count,
+            "values": [
+                {"value": v.value, "label": v.label, "count": v.count, "selected": v.selected,
+                 "group": v.group, "toggle_url": v.toggle_url}
                 for v in f.values
             ],
-        )
+        }
         for f in facets
     }
 
