@@ -16,7 +16,7 @@ from directory.dashboard import views as dashboard
 from directory.extensions import babel, csrf, db, limiter, login_manager, migrate
 from directory.moderation import views as moderation
 from directory.offers import texts as offer_texts
-from directory.opendata import api, widget
+from directory.opendata import api, hsds_api, widget
 from directory.opendata import views as opendata
 from directory.providers import translations as provider_translations
 from directory.providers import views as providers
@@ -25,7 +25,7 @@ from directory.search import views as search
 
 BLUEPRINTS = (
     search.bp, auth.bp, accounts.bp, providers.bp, provider_translations.bp, moderation.bp,
-    counselling.bp, referrals.bp, api.bp, opendata.bp, widget.bp, dashboard.bp,
+    counselling.bp, referrals.bp, api.bp, hsds_api.bp, opendata.bp, widget.bp, dashboard.bp,
 )
 
 # public answers that many visitors ask for alike (see directory/core/page_cache.py)

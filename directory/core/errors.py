@@ -18,7 +18,7 @@ from directory.extensions import db
 
 
 def wants_json() -> bool:
-    if request.path.startswith("/api/") or request.path.endswith((".json", ".geojson")):
+    if request.path.startswith(("/api/", "/hsds/")) or request.path.endswith((".json", ".geojson")):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]

@@ -233,7 +233,7 @@ def init_app(app: Flask) -> None:
     def language_parameter_to_prefix():
         lang = request.args.get("lang")
         if (request.method in ("GET", "HEAD") and lang in available() and url_language() is None
-                and not request.path.startswith(("/api/", "/static/"))):
+                and not request.path.startswith(("/api/", "/hsds/", "/static/"))):
             query = _query_without("lang")
             return redirect(f"{base_script()}/{lang}{request.path}" + (f"?{query}" if query else ""))
 

@@ -4,9 +4,7 @@ Every chart has a table next to it and a CSV download with the same numbers and 
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 from dataclasses import dataclass
 
@@ -16,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from directory.accounts.permissions import roles_required
+from directory.core import csv as csv_file
 from directory.core.errors import error_response
 from directory.core.i18n import current_language
 from directory.core.params import Params
@@ -24,6 +23,7 @@ from directory.dashboard import figures as dashboard
 from directory.extensions import db
 from directory.models import District
 from directory.offers import vocabulary
+from directory.referrals.status import STATUS_LABELS
 
 bp = Blueprint("dashboard", __name__, url_prefix="/auswertung")
 PERIODS = (30, 90, 180, 365)
@@ -73,7 +73,7 @@ def _tables(choice: Choice, vocab: vocabulary.Vocabulary) -> dict:
             cell = cover.get((ccode, dcode), dashboard.Cell())
             row += [cell.published, cell.fresh]
         coverage_rows.append(row)
-    coverage_header = [_("Stadtteil")] + [f"{c} {kind}" for c in vocab.challenges
+    coverage_header = [_("Stadtteil")] + [f"{c.label}: {kind}" for c in vocab.challenges.values()
                                          for kind in (_("veröffentlicht"), _("aktuell"))]
     categories = dashboard.per_category(f)
     since = f.today - dt.timedelta(days=choice.days)
@@ -95,7 +95,8 @@ def _tables(choice: Choice, vocab: vocabulary.Vocabulary) -> dict:
                   [[s.title, s.organization, s.last_confirmed.isoformat() if s.last_confirmed else _("nie"),
                     "" if s.days is None else s.days] for s in stale], stale),
         "outcomes": (None if outcomes is None else
-                     ([_("Angebot"), _("Anbieter")] + outcomes[0] + [_("gesamt")],
+                     ([_("Angebot"), _("Anbieter")] + [str(STATUS_LABELS.get(st, st)) for st in outcomes[0]]
+                      + [_("gesamt")],
                       [[r.title, r.organization] + [r.counts.get(s, 0) for s in outcomes[0]] + [r.total]
                        for r in outcomes[1]])),
         "map": ([_("Stadtteil"), _("veröffentlicht"), _("aktuell bestätigt")],
@@ -152,12 +153,7 @@ def download(table: str):
     if found is None:
         return error_response(404, _("Es gibt noch keine Vermittlungen."))
     header, rows = found[0], found[1]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["'" + v if isinstance(v, str) and v[:1] in "=+-@" else v for v in row])
-    response = current_app.response_class("\ufeff" + buffer.getvalue(), mimetype="text/csv")
+    response = current_app.response_class(csv_file.text(header, rows, csv_file.PEOPLE), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="wegweiser-{table}-{dt.date.today().isoformat()}.csv"'
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -1,4 +1,4 @@
-"""The read-only JSON API under /api/v1 (thin views; data in api_data, description in openapi).
+"""The read-only JSON API under /api/v1 (thin views; data in data.py, shapes in shapes.py, description in openapi.py).
 
 Only GET routes: nothing here changes state, so the blueprint is exempt from CSRF (it has no
 forms) and answers every GET with ``Access-Control-Allow-Origin: *``. No cookies are set.
@@ -19,12 +19,13 @@ from directory.core.params import ParamError
 from directory.extensions import csrf
 from directory.offers import vocabulary
 from directory.opendata import data as api_data
-from directory.opendata import formats, hsds, openapi
+from directory.opendata import formats, hsds, openapi, shapes
 from directory.search import engine as search
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
+OPEN_PATHS = ("/api/", "/hsds/")  # the read APIs: this one and the HSDS API (hsds_api.py)
 
 
 @bp.before_request
@@ -37,8 +38,8 @@ def _no_cookies_and_known_language():
 
 @bp.after_app_request
 def _cors_and_no_cookies(response):
-    """Every answer under /api/ – also 404s for unknown routes, which no blueprint handles."""
-    if not request.path.startswith("/api/"):
+    """Every answer under /api/ and /hsds/ – also 404s for unknown routes, which no blueprint handles."""
+    if not request.path.startswith(OPEN_PATHS):
         return response
     if request.method in READ_METHODS:
         response.headers["Access-Control-Allow-Origin"] = "*"
@@ -71,22 +72,22 @@ def _page_links(endpoint: str, page: int, pages: int, params: list[tuple[str, st
     return paging.links(at, page, pages)
 
 
-def _json(data, max_age: int = api_data.CACHE_SECONDS):
-    return api_data.cached(jsonify(data), api_data.data_last_modified(), max_age)
+def _json(shape: shapes.Shape, max_age: int = api_data.CACHE_SECONDS):
+    return api_data.cached(jsonify(shapes.dump(shape)), api_data.data_last_modified(), max_age)
 
 
 @bp.get("/")
 def index():
-    return _json({
-        "openapi": _abs("api.openapi_document"),
-        "documentation": _abs("opendata.api_docs"),
-        "offers": _abs("api.offers"),
-        "organizations": _abs("api.organizations"),
-        "locations": _abs("api.locations"),
-        "districts": _abs("api.districts"),
-        "challenges": _abs("api.challenges"),
-        "vocabularies": _abs("api.vocabularies"),
-    })
+    return _json(shapes.Index(
+        openapi=_abs("api.openapi_document"),
+        documentation=_abs("opendata.api_docs"),
+        offers=_abs("api.offers"),
+        organizations=_abs("api.organizations"),
+        locations=_abs("api.locations"),
+        districts=_abs("api.districts"),
+        challenges=_abs("api.challenges"),
+        vocabularies=_abs("api.vocabularies"),
+    ))
 
 
 @bp.get("/openapi.json")
@@ -111,15 +112,17 @@ def offers():
     api_data.load_challenges(result.offers)
     pages = result.pages
     html_params = [(k, v) for k, v in params if k not in ("per_page", "page")]
-    links = _page_links("api.offers", query.page, pages, params)
-    links["html"] = _abs("public.search_page") + ("?" + urlencode(html_params) if html_params else "")
-    return _json({
-        "data": [api_data.offer_json(o, vocab, _offer_urls) for o in result.offers],
-        "meta": {"total": result.total, "page": query.page, "per_page": query.per_page, "pages": pages,
-                 "sort": query.sort, "filters": search.describe(query, vocab)},
-        "facets": api_data.facets_json(result.facets),
-        "links": links,
-    })
+    links = shapes.OfferLinks(
+        **_page_links("api.offers", query.page, pages, params),
+        html=_abs("public.search_page") + ("?" + urlencode(html_params) if html_params else ""),
+    )
+    return _json(shapes.OfferList(
+        data=[api_data.offer_shape(o, vocab, _offer_urls) for o in result.offers],
+        meta=shapes.OfferPageMeta(total=result.total, page=query.page, per_page=query.per_page, pages=pages,
+                                  sort=query.sort, filters=search.describe(query, vocab)),
+        facets=api_data.facets_shape(result.facets),
+        links=links,
+    ))
 
 
 @bp.get("/offers/<int(min=1, max=2147483647):offer_id>")
@@ -127,34 +130,35 @@ def offer(offer_id: int):
     found = api_data.visible_offer(offer_id)
     if found is None:
         abort(404)
-    return _json(api_data.offer_json(found, vocabulary.load(current_language()), _offer_urls))
+    return _json(api_data.offer_shape(found, vocabulary.load(current_language()), _offer_urls))
 
 
 def _org_url(org_id: int) -> str:
     return _abs("api.organization", organization_id=org_id)
 
 
-def _offer_refs(rows) -> list[dict]:
-    return [{"id": oid, "title": title, "api_url": _abs("api.offer", offer_id=oid)} for oid, title in rows]
+def _offer_refs(rows) -> list[shapes.OfferRef]:
+    return [shapes.OfferRef(id=oid, title=title, api_url=_abs("api.offer", offer_id=oid)) for oid, title in rows]
 
 
 @bp.get("/organizations")
 def organizations():
     page, per_page = api_data.page_params(request.args)
     total, orgs = api_data.organizations_page(page, per_page)
-    return _paged("api.organizations", [api_data.organization_json(o, _org_url) for o in orgs],
+    return _paged(shapes.OrganizationList, "api.organizations",
+                  [api_data.organization_shape(o, _org_url(o.id)) for o in orgs],
                   total, page, per_page, ("page", "per_page"))
 
 
-def _paged(endpoint: str, data: list, total: int, page: int, per_page: int, kept: tuple[str, ...]):
+def _paged(shape, endpoint: str, data: list, total: int, page: int, per_page: int, kept: tuple[str, ...]):
     """A list answer with its paging meta data and links (arguments in `kept` carried along)."""
     pages = paging.Window(page, per_page, total).pages
     params = [(k, v) for k, v in request.args.items(multi=True) if k in kept]
-    return _json({
-        "data": data,
-        "meta": {"total": total, "page": page, "per_page": per_page, "pages": pages},
-        "links": _page_links(endpoint, page, pages, params),
-    })
+    return _json(shape(
+        data=data,
+        meta=shapes.PageMeta(total=total, page=page, per_page=per_page, pages=pages),
+        links=shapes.Links(**_page_links(endpoint, page, pages, params)),
+    ))
 
 
 @bp.get("/organizations/<int(min=1, max=2147483647):organization_id>")
@@ -162,8 +166,10 @@ def organization(organization_id: int):
     org = api_data.visible_organization(organization_id)
     if org is None:
         abort(404)
-    return _json({**api_data.organization_json(org, _org_url),
-                  "offers": _offer_refs(api_data.offers_of_organization(org.id))})
+    return _json(shapes.OrganizationDetail(
+        **dict(api_data.organization_shape(org, _org_url(org.id))),
+        offers=_offer_refs(api_data.offers_of_organization(org.id)),
+    ))
 
 
 @bp.get("/locations")
@@ -175,7 +181,7 @@ def locations():
     district = params.choice("district", vocab.districts, search.FACETS_BY_PARAM["district"].error)
     params.check()
     total, locs = api_data.locations_page(page, per_page, district)
-    return _paged("api.locations", [api_data.location_json(loc) for loc in locs],
+    return _paged(shapes.LocationList, "api.locations", [api_data.location_shape(loc) for loc in locs],
                   total, page, per_page, ("page", "per_page", "district"))
 
 
@@ -184,12 +190,13 @@ def location(location_id: int):
     loc = api_data.visible_location(location_id)
     if loc is None:
         abort(404)
-    return _json({**api_data.location_json(loc), "offers": _offer_refs(api_data.offers_at_location(loc.id))})
+    return _json(shapes.LocationDetail(**dict(api_data.location_shape(loc)),
+                                       offers=_offer_refs(api_data.offers_at_location(loc.id))))
 
 
-def _district_json(d, counts: dict[str, int]) -> dict:
+def _district_fields(d, counts: dict[str, int]) -> dict:
     return {
-        "code": d.code, "name": d.name, "center": {"lat": d.center_lat, "lon": d.center_lon},
+        "code": d.code, "name": d.name, "center": shapes.Point(lat=d.center_lat, lon=d.center_lon),
         "offer_count": counts.get(d.code, 0), "boundary_approximate": d.boundary_approximate,
         "api_url": _abs("api.district", code=d.code),
     }
@@ -198,7 +205,8 @@ def _district_json(d, counts: dict[str, int]) -> dict:
 @bp.get("/districts")
 def districts():
     counts = api_data.district_offer_counts()
-    return _json({"data": [_district_json(d, counts) for d in api_data.districts()]})
+    return _json(shapes.DistrictList(data=[shapes.District(**_district_fields(d, counts))
+                                           for d in api_data.districts()]))
 
 
 @bp.get("/districts/<code>")
@@ -206,22 +214,22 @@ def district(code: str):
     found = next((d for d in api_data.districts() if d.code == code), None)
     if found is None:
         abort(404)
-    return _json({
-        **_district_json(found, api_data.district_offer_counts()),
-        "boundary": json.loads(found.boundary_geojson) if found.boundary_geojson else None,
-        "boundary_source": found.boundary_source,
-    })
+    return _json(shapes.DistrictDetail(
+        **_district_fields(found, api_data.district_offer_counts()),
+        boundary=json.loads(found.boundary_geojson) if found.boundary_geojson else None,
+        boundary_source=found.boundary_source,
+    ))
 
 
 @bp.get("/challenges")
 def challenges():
     vocab = vocabulary.load(current_language())
-    return _json({"data": api_data.taxonomy_json(vocab, api_data.challenge_counts())})
+    return _json(api_data.taxonomy_shape(vocab, api_data.challenge_counts()))
 
 
 @bp.get("/vocabularies")
 def vocabularies():
-    return _json(api_data.vocabularies_json(vocabulary.load(current_language())))
+    return _json(api_data.vocabularies_shape(vocabulary.load(current_language())))
 
 
 def _base_url() -> str:
@@ -284,7 +292,7 @@ def offers_geojson():
 def offers_csv():
     query, vocab = _search_or_400()
     text = formats.offers_csv(api_data.matching_offers(query), vocab, _html_url, current_language())
-    return _download("\ufeff" + text, "text/csv", "wegweiser-angebote.csv")
+    return _download(text, "text/csv", "wegweiser-angebote.csv")
 
 
 @bp.get("/offers.ics")

@@ -1,4 +1,4 @@
-"""The JSON API's data: validated parameters, serialised offers and vocabularies, HTTP caching.
+"""The JSON API's data: validated parameters, offers and vocabularies as response shapes, HTTP caching.
 
 The API reuses the search page's parser (:func:`directory.search.engine.read`) and facet counting, so
 filters, error messages and counts are the same on the page and in the API. Everything here
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import Any, Callable
+from typing import Callable
 
 from flask import Response, request
 from sqlalchemy import distinct, func, select
@@ -28,8 +28,14 @@ from directory.models import (
     offer_challenge,
     offer_location,
 )
-from directory.offers.visibility import visible_clause, visible_location_ids, visible_offer_ids, visible_org_ids
+from directory.offers.visibility import (
+    visible_clause,
+    visible_location_ids,
+    visible_offer_ids,
+    visible_org_ids,
+)
 from directory.offers.vocabulary import Vocabulary
+from directory.opendata import shapes
 from directory.search import engine as search
 
 DEFAULT_PER_PAGE = 20
@@ -76,70 +82,48 @@ def page_params(args) -> tuple[int, int]:
     return page, per_page
 
 
-# --- serialisation -----------------------------------------------------------------------
-
-def iso(value) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.replace(microsecond=0).isoformat() + "Z"
-    if isinstance(value, dt.time):
-        return value.strftime("%H:%M")
-    return value.isoformat()
-
+# --- serialisation: models → response shapes (directory.opendata.shapes) --------------------
 
 def term(code: str, terms: dict) -> dict:
     t = terms.get(code)
     return {"code": code, "label": t.label if t else code}
 
 
-def schedule_json(s: Schedule) -> dict:
+# The builders below give plain dicts that pydantic validates in one go (much faster than
+# building every nested model in Python); the result is the shape's model.
+
+def _schedule(s: Schedule) -> dict:
     return {
-        "id": s.id,
-        "kind": "once" if s.date is not None else "weekly",
-        "weekday": WEEKDAYS[s.weekday],
-        "date": iso(s.date),
-        "opens_at": iso(s.opens_at),
-        "closes_at": iso(s.closes_at),
-        "valid_from": iso(s.valid_from),
-        "valid_to": iso(s.valid_to),
-        "note": s.note,
+        "id": s.id, "kind": "once" if s.date is not None else "weekly", "weekday": WEEKDAYS[s.weekday],
+        "date": s.date, "opens_at": s.opens_at, "closes_at": s.closes_at,
+        "valid_from": s.valid_from, "valid_to": s.valid_to, "note": s.note,
     }
 
 
-def location_json(loc: Location) -> dict:
+def _location(loc: Location) -> dict:
     return {
-        "id": loc.id,
-        "name": loc.name,
-        "address": loc.address,
-        "postcode": loc.postcode,
-        "city": loc.city,
-        "lat": loc.lat,
-        "lon": loc.lon,
+        "id": loc.id, "name": loc.name, "address": loc.address, "postcode": loc.postcode, "city": loc.city,
+        "lat": loc.lat, "lon": loc.lon,
         "district": {"code": loc.district.code, "name": loc.district.name} if loc.district else None,
         "wheelchair_accessible": loc.wheelchair_accessible,
     }
 
 
-def organization_json(org: Organization, url_for_org: Callable[[int], str] | None = None) -> dict:
-    data = {
-        "id": org.id,
-        "name": org.name,
-        "description": org.description,
-        "website": org.website,
-        "email": org.email,
-        "phone": org.phone,
-        "is_demo": org.is_demo,
-        "updated_at": iso(org.updated_at),
-    }
-    if url_for_org:
-        data["api_url"] = url_for_org(org.id)
-    return data
+def location_shape(loc: Location) -> shapes.Location:
+    return shapes.Location.model_validate(_location(loc))
 
 
-def offer_json(offer: Offer, vocab: Vocabulary, urls: Callable[[Offer], dict[str, str]]) -> dict:
+def organization_shape(org: Organization, api_url: str) -> shapes.Organization:
+    return shapes.Organization.model_validate({
+        "id": org.id, "name": org.name, "description": org.description, "website": org.website,
+        "email": org.email, "phone": org.phone, "is_demo": org.is_demo, "updated_at": org.updated_at,
+        "api_url": api_url,
+    })
+
+
+def offer_shape(offer: Offer, vocab: Vocabulary, urls: Callable[[Offer], dict[str, str]]) -> shapes.Offer:
     org = offer.organization
-    return {
+    return shapes.Offer.model_validate({
         "id": offer.id,
         **urls(offer),
         "title": offer.title,
@@ -157,22 +141,20 @@ def offer_json(offer: Offer, vocab: Vocabulary, urls: Callable[[Offer], dict[str
             for lang in offer.languages
         ],
         "target_groups": [term(t.code, vocab.target_groups) for t in offer.target_groups],
-        "challenges": [
-            {**term(c.code, vocab.challenges), "field": c.field_code} for c in offer.challenges
-        ],
-        "locations": [location_json(loc) for loc in offer.locations],
-        "schedules": [schedule_json(s) for s in offer.schedules],
+        "challenges": [{**term(c.code, vocab.challenges), "field": c.field_code} for c in offer.challenges],
+        "locations": [_location(loc) for loc in offer.locations],
+        "schedules": [_schedule(s) for s in offer.schedules],
         "contact": {
             "name": offer.contact_name,
             "email": offer.contact_email or org.email,
             "phone": offer.contact_phone or org.phone,
         },
-        "valid_from": iso(offer.valid_from),
-        "valid_to": iso(offer.valid_to),
-        "last_confirmed": iso(offer.last_confirmed),
-        "created_at": iso(offer.created_at),
-        "updated_at": iso(offer.updated_at),
-    }
+        "valid_from": offer.valid_from,
+        "valid_to": offer.valid_to,
+        "last_confirmed": offer.last_confirmed,
+        "created_at": offer.created_at,
+        "updated_at": offer.updated_at,
+    })
 
 
 OFFER_LOADS = (
@@ -210,7 +192,8 @@ def visible_offer(offer_id: int, today: dt.date | None = None) -> Offer | None:
     )
 
 
-def facets_json(facets: list[search.FacetResult]) -> dict[str, Any]:
+def facets_shape(facets: list[search.FacetResult]) -> dict[str, dict]:
+    """The facets as plain dicts (``shapes.Facet`` validates them inside ``shapes.OfferList``)."""
     return {
         f.param: {
             "title": f.title,
@@ -286,18 +269,14 @@ def districts() -> list[District]:
     return list(db.session.scalars(select(District).order_by(District.name)))
 
 
-def taxonomy_json(vocab: Vocabulary, counts: dict[str, int]) -> list[dict]:
-    fields = []
-    for fcode, field in vocab.fields.items():
-        fields.append({
-            "code": fcode,
-            "label": field.label,
-            "challenges": [
-                {"code": c.code, "label": c.label, "offer_count": counts.get(c.code, 0)}
-                for c in vocab.challenges.values() if c.group == fcode
-            ],
-        })
-    return fields
+def taxonomy_shape(vocab: Vocabulary, counts: dict[str, int]) -> shapes.Taxonomy:
+    return shapes.Taxonomy(data=[
+        shapes.FieldOfAction(code=fcode, label=field.label, challenges=[
+            shapes.TaxonomyChallenge(code=c.code, label=c.label, offer_count=counts.get(c.code, 0))
+            for c in vocab.challenges.values() if c.group == fcode
+        ])
+        for fcode, field in vocab.fields.items()
+    ])
 
 
 def challenge_counts() -> dict[str, int]:
@@ -310,22 +289,27 @@ def challenge_counts() -> dict[str, int]:
     return {code: n for code, n in rows}
 
 
-def vocabularies_json(vocab: Vocabulary) -> dict:
-    return {
-        "districts": [{"code": t.code, "label": t.label} for t in vocab.districts.values()],
-        "languages": [
-            {"code": t.code, "label": t.label, "native": t.extra.get("native"), "rtl": bool(t.extra.get("rtl"))}
+def vocabularies_shape(vocab: Vocabulary) -> shapes.Vocabularies:
+    def labelled(terms) -> list[shapes.CodeLabel]:
+        return [shapes.CodeLabel(code=t.code, label=t.label) for t in terms.values()]
+
+    return shapes.Vocabularies(
+        districts=labelled(vocab.districts),
+        languages=[
+            shapes.VocabularyLanguage(code=t.code, label=t.label, native=t.extra.get("native"),
+                                      rtl=bool(t.extra.get("rtl")))
             for t in vocab.languages.values()
         ],
-        "target_groups": [{"code": t.code, "label": t.label} for t in vocab.target_groups.values()],
-        "categories": [{"code": t.code, "label": t.label} for t in vocab.categories.values()],
-        "fields_of_action": [{"code": t.code, "label": t.label} for t in vocab.fields.values()],
-        "challenges": [{"code": t.code, "label": t.label, "field": t.group} for t in vocab.challenges.values()],
-        "weekdays": [{"code": d, "label": str(search.WEEKDAY_LABELS[d])} for d in WEEKDAYS],
-        "times_of_day": [{"code": p, "label": str(label)} for p, label in search.TIMES_OF_DAY.items()],
-        "radius_km": list(search.RADIUS_OPTIONS),
-        "sorts": list(search.SORTS),
-    }
+        target_groups=labelled(vocab.target_groups),
+        categories=labelled(vocab.categories),
+        fields_of_action=labelled(vocab.fields),
+        challenges=[shapes.VocabularyChallenge(code=t.code, label=t.label, field=t.group)
+                    for t in vocab.challenges.values()],
+        weekdays=[shapes.CodeLabel(code=d, label=str(search.WEEKDAY_LABELS[d])) for d in WEEKDAYS],
+        times_of_day=[shapes.CodeLabel(code=p, label=str(label)) for p, label in search.TIMES_OF_DAY.items()],
+        radius_km=list(search.RADIUS_OPTIONS),
+        sorts=list(search.SORTS),
+    )
 
 
 # --- HTTP caching ------------------------------------------------------------------------

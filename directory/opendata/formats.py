@@ -4,51 +4,31 @@ Each function takes offers (or a search query) that were already limited to what
 may see, and returns text. No Flask request handling here; the views are in api.py.
 
 * GeoJSON: one Point feature per place, listing the offers held there.
-* CSV: one row per offer of a search result; cells that a spreadsheet would run as a formula
-  (starting with ``= + - @``) get a leading apostrophe (CSV injection).
+* CSV: one row per offer of a search result, for people: written by :mod:`directory.core.csv`
+  (semicolons, UTF-8 with byte-order mark, formula guard).
 * iCalendar: weekly slots become a weekly ``RRULE`` (``UNTIL`` from the slot's or the offer's end
-  date), one-off dates single events; all times in Europe/Berlin with a VTIMEZONE. Slots that are
-  over are left out.
+  date), one-off dates single events; all times in Europe/Berlin, whose VTIMEZONE the icalendar
+  library writes from the time-zone database. Slots that are over are left out. Text is escaped
+  by icalendar; control characters, which iCalendar text may not hold, are dropped.
 * Atom: the offers changed most recently (new and changed), newest first.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
+import re
 import xml.etree.ElementTree as ET
 from typing import Callable, Iterable
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vText
 
+from directory.core import csv as csv_file
 from directory.models import Offer, Schedule
 from directory.offers.schedules import describe
 from directory.offers.vocabulary import Vocabulary
 
 BERLIN = ZoneInfo("Europe/Berlin")
 ICAL_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-VTIMEZONE = """BEGIN:VCALENDAR
-BEGIN:VTIMEZONE
-TZID:Europe/Berlin
-BEGIN:DAYLIGHT
-TZOFFSETFROM:+0100
-TZOFFSETTO:+0200
-TZNAME:CEST
-DTSTART:19700329T020000
-RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU
-END:DAYLIGHT
-BEGIN:STANDARD
-TZOFFSETFROM:+0200
-TZOFFSETTO:+0100
-TZNAME:CET
-DTSTART:19701025T030000
-RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU
-END:STANDARD
-END:VTIMEZONE
-END:VCALENDAR
-"""
-
 UrlFor = Callable[[Offer], str]
 
 
@@ -92,13 +72,6 @@ CSV_COLUMNS = (
 )
 
 
-def safe_cell(value) -> str:
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
 def schedule_words(slot: Schedule, locale: str = "de") -> str:
     words = describe(slot, locale)
     prefix = "jeden" if words["kind"] == "weekly" else "am"
@@ -106,11 +79,8 @@ def schedule_words(slot: Schedule, locale: str = "de") -> str:
 
 
 def offers_csv(offers: Iterable[Offer], vocab: Vocabulary, offer_url: UrlFor, locale: str = "de") -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for o in offers:
-        writer.writerow([safe_cell(v) for v in (
+    rows = (
+        (
             o.id, o.title, o.organization.name,
             vocab.categories[o.category_code].label if o.category_code in vocab.categories else o.category_code,
             "ja" if o.is_free else "nein", o.cost,
@@ -124,8 +94,10 @@ def offers_csv(offers: Iterable[Offer], vocab: Vocabulary, offer_url: UrlFor, lo
             offer_url(o),
             o.last_confirmed.isoformat() if o.last_confirmed else "",
             o.updated_at.replace(microsecond=0).isoformat() + "Z",
-        )])
-    return buffer.getvalue()
+        )
+        for o in offers
+    )
+    return csv_file.text(CSV_COLUMNS, rows, csv_file.PEOPLE)
 
 
 # --- iCalendar ---------------------------------------------------------------------------
@@ -145,11 +117,21 @@ def slot_is_current(slot: Schedule, offer: Offer, today: dt.date) -> bool:
     return end is None or end >= today
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def ical_text(value: str, one_line: bool = False) -> str:
+    """Text iCalendar can hold: no control characters (RFC 5545 TEXT); line breaks kept
+    (icalendar escapes them) unless the value is a one-line name."""
+    value = _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+    return " ".join(value.split()) if one_line else value
+
+
 def slot_event(offer: Offer, slot: Schedule, offer_url: UrlFor, host: str) -> Event | None:
     event = Event()
     event.add("uid", f"offer-{offer.id}-slot-{slot.id}@{host}")
     event.add("dtstamp", offer.updated_at.replace(tzinfo=dt.UTC, microsecond=0))
-    event.add("summary", offer.title)
+    event.add("summary", ical_text(offer.title))
     if slot.date is not None:
         start_day = slot.date
     else:
@@ -169,10 +151,10 @@ def slot_event(offer: Offer, slot: Schedule, offer_url: UrlFor, host: str) -> Ev
     if slot.note:
         lines.append(slot.note)
     lines.append(f"{offer.organization.name} – {offer_url(offer)}")
-    event.add("description", "\n".join(line for line in lines if line))
+    event.add("description", ical_text("\n".join(line for line in lines if line)))
     if offer.locations:
         loc = offer.locations[0]
-        event.add("location", f"{loc.name}, {loc.address}, {loc.postcode} {loc.city}")
+        event.add("location", ical_text(f"{loc.name}, {loc.address}, {loc.postcode} {loc.city}"))
         if loc.lat is not None and loc.lon is not None:
             event.add("geo", (loc.lat, loc.lon))
     event.add("url", offer_url(offer))
@@ -186,15 +168,17 @@ def calendar(offers: Iterable[Offer], offer_url: UrlFor, host: str, name: str,
     cal.add("prodid", "-//Wegweiser Minden//Angebote//DE")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", " ".join(name.split()))  # one line: X- properties are not escaped
+    cal["x-wr-calname"] = vText(ical_text(name, one_line=True))
     cal.add("x-wr-timezone", "Europe/Berlin")
-    cal.add_component(Calendar.from_ical(VTIMEZONE).walk("VTIMEZONE")[0])
+    first = today
     for offer in offers:
         for slot in offer.schedules:
             if slot_is_current(slot, offer, today):
                 event = slot_event(offer, slot, offer_url, host)
                 if event is not None:
                     cal.add_component(event)
+                    first = min(first, event.decoded("dtstart").date())
+    cal.add_missing_timezones(first_date=first - dt.timedelta(days=1))
     return cal.to_ical()
 
 

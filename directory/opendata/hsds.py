@@ -20,7 +20,6 @@ so ``timezone`` is left out and the description says so).
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -30,7 +29,10 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
+from directory.core import csv as csv_file
+from directory.core.geo import distance_km
 from directory.extensions import db
 from directory.models import (
     Category,
@@ -45,6 +47,7 @@ from directory.models import (
 from directory.offers.schedules import describe
 from directory.offers.visibility import visible_clause
 from directory.opendata.data import OFFER_LOADS
+from directory.search import engine as search
 
 HSDS_VERSION = "3.0"
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://wegweiser.minden.example/hsds")
@@ -322,18 +325,8 @@ def descriptor(created: dt.datetime, base_url: str = "") -> dict:
 
 
 def csv_text(table: str, rows: Iterable[dict]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=TABLES[table][1], lineterminator="\r\n", extrasaction="raise")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: _csv_value(v) for k, v in row.items()})
-    return buffer.getvalue()
-
-
-def _csv_value(value: Any) -> Any:
-    if isinstance(value, float):
-        return repr(value)
-    return value
+    """One HSDS table as CSV: RFC 4180 (the data package's dialect), formula-like text guarded."""
+    return csv_file.records(TABLES[table][1], rows, csv_file.MACHINES)
 
 
 def data_package(data: dict[str, list[dict]], created: dt.datetime, base_url: str = "") -> dict[str, str]:
@@ -364,3 +357,161 @@ def export_document(data: dict[str, list[dict]], created: dt.datetime) -> dict:
         "note": LOCAL_TIME_NOTE + " Nur veröffentlichte Angebote.",
         **data,
     }
+
+
+# --- nested form (the HSDS API) ----------------------------------------------------------
+
+class Package:
+    """The tabular rows of :func:`build`, indexed so that the HSDS API can nest them: a service
+    with its phones, schedules, places, languages, organisation, contacts and taxonomy terms, as
+    HSDS's ``schema/compiled/*.json`` describe. The rows are the export's rows, unchanged: the
+    API and the export share this one mapping."""
+
+    def __init__(self, data: dict[str, list[dict]]):
+        self.data = data
+        self.by_id = {table: {row["id"]: row for row in rows} for table, rows in data.items()}
+        self._children: dict[tuple[str, str, str], list[dict]] = {}
+        for table, rows in data.items():
+            for row in rows:
+                for key, value in row.items():
+                    if key == "link_id" or key.endswith("_id"):
+                        self._children.setdefault((table, key, value), []).append(row)
+
+    def children(self, table: str, key: str, value: str) -> list[dict]:
+        return self._children.get((table, key, value), [])
+
+    # one item each
+
+    def taxonomy_term(self, term_id: str) -> dict:
+        term = self.by_id["taxonomy_term"][term_id]
+        return {**term, "taxonomy_detail": self.by_id["taxonomy"][term["taxonomy_id"]]}
+
+    def attributes(self, link_id: str) -> list[dict]:
+        return [{**a, "taxonomy_term": self.taxonomy_term(a["taxonomy_term_id"])}
+                for a in self.children("attribute", "link_id", link_id)]
+
+    def location(self, location_id: str) -> dict:
+        return {**self.by_id["location"][location_id],
+                "addresses": self.children("address", "location_id", location_id)}
+
+    def service_list_item(self, service: dict) -> dict:
+        """A service with its one-to-one fields and its organisation (``service_list.json``)."""
+        return {**service, "organization": self.by_id["organization"][service["organization_id"]]}
+
+    def service_full(self, service: dict) -> dict:
+        """A fully nested service (``compiled/service.json``)."""
+        sid = service["id"]
+        return {
+            **self.service_list_item(service),
+            "phones": self.children("phone", "service_id", sid),
+            "schedules": self.children("schedule", "service_id", sid),
+            "service_at_locations": [
+                {**sal, "location": self.location(sal["location_id"])}
+                for sal in self.children("service_at_location", "service_id", sid)
+            ],
+            "languages": self.children("language", "service_id", sid),
+            "contacts": self.children("contact", "service_id", sid),
+            "attributes": self.attributes(sid),
+        }
+
+    def service_at_location_list_item(self, sal: dict) -> dict:
+        return {**sal, "location": self.by_id["location"][sal["location_id"]],
+                "service": self.service_list_item(self.by_id["service"][sal["service_id"]])}
+
+    def service_at_location_full(self, sal: dict) -> dict:
+        """A fully nested service at a location (``compiled/service_at_location.json``). The
+        official OpenAPI document declares this answer as ``compiled/service.json``, so it also
+        carries the service's ``name`` and ``status``: it then satisfies both."""
+        service = self.by_id["service"][sal["service_id"]]
+        return {
+            **sal,
+            "name": service["name"],
+            "status": service["status"],
+            "location": self.location(sal["location_id"]),
+            "service": {k: v for k, v in self.service_full(service).items() if k != "service_at_locations"},
+        }
+
+    def organization_full(self, org: dict, full_service: bool = False) -> dict:
+        """A nested organisation (``compiled/organization.json``) with its services: simple ones,
+        or fully nested with ``full_service``."""
+        services = [s for s in self.data["service"] if s["organization_id"] == org["id"]]
+        return {
+            **org,
+            "phones": self.children("phone", "organization_id", org["id"]),
+            "locations": [self.location(loc["id"]) for loc in self.children("location", "organization_id", org["id"])],
+            "services": [self.service_full(s) if full_service else s for s in services],
+        }
+
+
+@dataclass
+class ServiceFilters:
+    """The HSDS API's filters of services and services at locations (all optional)."""
+
+    service_ids: set[str] | None = None  # the services whose offers match the full-text search
+    taxonomy_term_id: str | None = None
+    taxonomy_id: str | None = None
+    organization_id: str | None = None
+    modified_after: dt.datetime | None = None  # naive UTC
+    postcode: str | None = None
+    centre: tuple[float, float] | None = None  # with radius_km: only places this close
+    radius_km: float | None = None
+
+
+def services_matching_text(text: str, vocab, geocoder) -> set[str]:
+    """Ids of the services whose offers the search engine finds for ``text`` (same matching as
+    the search page). Raises ``ParamError`` like the search page."""
+    query = search.parse(MultiDict([("q", text)]), vocab, geocoder)
+    offer_ids = db.session.scalars(select(Offer.id).where(*search.where_clauses(query)))
+    return {hsds_id("service", oid) for oid in offer_ids}
+
+
+def _modified(service: dict) -> dt.datetime:
+    return dt.datetime.fromisoformat(service["last_modified"].removesuffix("Z"))
+
+
+def _service_ok(pkg: Package, service: dict, f: ServiceFilters) -> bool:
+    if f.service_ids is not None and service["id"] not in f.service_ids:
+        return False
+    if f.organization_id and service["organization_id"] != f.organization_id:
+        return False
+    if f.modified_after and _modified(service) < f.modified_after:
+        return False
+    if f.taxonomy_term_id or f.taxonomy_id:
+        terms = [pkg.by_id["taxonomy_term"][a["taxonomy_term_id"]] for a in pkg.children("attribute", "link_id", service["id"])]
+        if f.taxonomy_term_id and not any(t["id"] == f.taxonomy_term_id for t in terms):
+            return False
+        if f.taxonomy_id and not any(t["taxonomy_id"] == f.taxonomy_id for t in terms):
+            return False
+    return True
+
+
+def filter_services(pkg: Package, f: ServiceFilters) -> list[dict]:
+    return [s for s in pkg.data["service"] if _service_ok(pkg, s, f)]
+
+
+def _place_ok(pkg: Package, location_id: str, f: ServiceFilters) -> bool:
+    addresses = pkg.children("address", "location_id", location_id)
+    if f.postcode and f.radius_km is None and not any(a["postal_code"] == f.postcode for a in addresses):
+        return False
+    if f.radius_km is not None:
+        loc = pkg.by_id["location"][location_id]
+        if f.centre is None or "latitude" not in loc:
+            return False
+        if distance_km(f.centre, (loc["latitude"], loc["longitude"])) > f.radius_km:
+            return False
+    return True
+
+
+def filter_services_at_locations(pkg: Package, f: ServiceFilters) -> list[dict]:
+    services = {s["id"] for s in filter_services(pkg, f)}
+    return [sal for sal in pkg.data["service_at_location"]
+            if sal["service_id"] in services and _place_ok(pkg, sal["location_id"], f)]
+
+
+def text_filter(rows: list[dict], text: str | None, fields: tuple[str, ...] = ("name", "description")) -> list[dict]:
+    """Rows whose fields contain the text (case-insensitive) – for the short lists of
+    organisations, taxonomies and terms."""
+    if not text:
+        return rows
+    needle = text.casefold()
+    return [r for r in rows if any(needle in str(r.get(k, "")).casefold() for k in fields)]

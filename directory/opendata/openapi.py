@@ -1,6 +1,8 @@
-"""The OpenAPI 3.1 description of the read API, built as a Python dict.
+"""The OpenAPI 3.1 description of the read API.
 
-The document is built per request from the vocabularies, so every code list (districts,
+The response schemas are the JSON schemas of the response shapes in
+:mod:`directory.opendata.shapes` – the same models the API dumps its answers from. Operations and
+parameters are built per request from the vocabularies, so every code list (districts,
 languages, challenges …) appears as an ``enum`` and cannot go stale. Tests check that every
 route under /api/v1 is described here and fuzz the API against this document (schemathesis),
 so description and behaviour cannot drift apart.
@@ -14,17 +16,11 @@ from directory.core.paging import MAX_PAGE, MAX_PER_PAGE
 from directory.core.params import STORABLE_PATTERN
 from directory.models import WEEKDAYS
 from directory.offers.vocabulary import Vocabulary
+from directory.opendata import shapes
 from directory.search import engine as search
 
 VERSION = "1.0.0"
 MAX_ID = 2_147_483_647  # ids are 32-bit integers on PostgreSQL
-
-
-def _nullable(schema: dict) -> dict:
-    t = schema.get("type")
-    if t is None:
-        return {"anyOf": [schema, {"type": "null"}]}
-    return {**schema, "type": [t, "null"]}
 
 
 def _str(**kw) -> dict:
@@ -41,142 +37,6 @@ def _array(items: dict) -> dict:
 
 def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
-
-
-CODE_LABEL = _obj({"code": _str(), "label": _str()})
-
-
-def _schemas() -> dict[str, Any]:
-    district_ref = _nullable(_obj({"code": _str(), "name": _str()}))
-    return {
-        "Error": _obj({
-            "error": _obj({
-                "code": {"type": "integer", "minimum": 400, "maximum": 599},
-                "message": _str(),
-                "field": _nullable(_str()),
-                "details": _array(_obj({"field": _str(), "message": _str()})),
-            }, required=["code", "message", "field"]),
-        }),
-        "CodeLabel": CODE_LABEL,
-        "Schedule": _obj({
-            "id": {"type": "integer"},
-            "kind": _str(enum=["weekly", "once"], description="weekly slot or one-off date"),
-            "weekday": _str(enum=list(WEEKDAYS)),
-            "date": _nullable(_str(format="date")),
-            "opens_at": _str(pattern=r"^\d\d:\d\d$"),
-            "closes_at": _str(pattern=r"^\d\d:\d\d$"),
-            "valid_from": _nullable(_str(format="date")),
-            "valid_to": _nullable(_str(format="date")),
-            "note": _nullable(_str()),
-        }),
-        "Location": _obj({
-            "id": {"type": "integer"},
-            "name": _str(),
-            "address": _str(),
-            "postcode": _str(),
-            "city": _str(),
-            "lat": _nullable({"type": "number"}),
-            "lon": _nullable({"type": "number"}),
-            "district": district_ref,
-            "wheelchair_accessible": _nullable({"type": "boolean"}),
-        }),
-        "LocationDetail": {"allOf": [_ref("Location"), _obj({"offers": _array(_ref("OfferRef"))})]},
-        "OfferRef": _obj({"id": {"type": "integer"}, "title": _str(), "api_url": _str()}),
-        "Organization": _obj({
-            "id": {"type": "integer"},
-            "name": _str(),
-            "description": _str(),
-            "website": _nullable(_str()),
-            "email": _nullable(_str()),
-            "phone": _nullable(_str()),
-            "is_demo": {"type": "boolean"},
-            "updated_at": _str(format="date-time"),
-            "api_url": _str(),
-        }),
-        "OrganizationDetail": {"allOf": [_ref("Organization"), _obj({"offers": _array(_ref("OfferRef"))})]},
-        "Offer": _obj({
-            "id": {"type": "integer"},
-            "url": _str(description="the offer's web page"),
-            "api_url": _str(),
-            "ics_url": _str(description="the offer's dates as iCalendar"),
-            "title": _str(),
-            "summary": _str(),
-            "description": _str(),
-            "plain_summary": _str(description="summary in plain language (Einfache Sprache)"),
-            "organization": _obj({"id": {"type": "integer"}, "name": _str(),
-                                  "website": _nullable(_str()), "is_demo": {"type": "boolean"}}),
-            "category": _ref("CodeLabel"),
-            "is_free": {"type": "boolean"},
-            "cost": _nullable(_str()),
-            "registration_required": {"type": "boolean"},
-            "accessibility": _nullable(_str()),
-            "languages": _array(_obj({"code": _str(), "label": _str(), "native": _str()})),
-            "target_groups": _array(_ref("CodeLabel")),
-            "challenges": _array(_obj({"code": _str(), "label": _str(), "field": _str()})),
-            "locations": _array(_ref("Location")),
-            "schedules": _array(_ref("Schedule")),
-            "contact": _obj({"name": _nullable(_str()), "email": _nullable(_str()), "phone": _nullable(_str())}),
-            "valid_from": _nullable(_str(format="date")),
-            "valid_to": _nullable(_str(format="date")),
-            "last_confirmed": _nullable(_str(format="date")),
-            "created_at": _str(format="date-time"),
-            "updated_at": _str(format="date-time"),
-        }),
-        "FacetValue": _obj({
-            "value": _str(), "label": _str(), "count": {"type": "integer", "minimum": 0},
-            "selected": {"type": "boolean"}, "group": _nullable(_str()),
-            "toggle_url": _str(description="this result with the value switched on or off"),
-        }),
-        "Facet": _obj({"title": _str(), "selected_count": {"type": "integer"},
-                       "values": _array(_ref("FacetValue"))}),
-        "Links": _obj({
-            "self": _str(), "first": _str(), "last": _str(),
-            "prev": _nullable(_str()), "next": _nullable(_str()), "html": _str(),
-        }, required=["self", "first", "last", "prev", "next"]),
-        "PageMeta": _obj({
-            "total": {"type": "integer", "minimum": 0},
-            "page": {"type": "integer", "minimum": 1},
-            "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
-            "pages": {"type": "integer", "minimum": 1},
-        }),
-        "OfferList": _obj({
-            "data": _array(_ref("Offer")),
-            "meta": {"allOf": [_ref("PageMeta"), _obj({
-                "sort": _str(enum=list(search.SORTS)),
-                "filters": _array(_str()),
-            })]},
-            "facets": {"type": "object", "additionalProperties": _ref("Facet")},
-            "links": _ref("Links"),
-        }),
-        "OrganizationList": _obj({"data": _array(_ref("Organization")), "meta": _ref("PageMeta"), "links": _ref("Links")}),
-        "LocationList": _obj({"data": _array(_ref("Location")), "meta": _ref("PageMeta"), "links": _ref("Links")}),
-        "District": _obj({
-            "code": _str(), "name": _str(), "center": _obj({"lat": {"type": "number"}, "lon": {"type": "number"}}),
-            "offer_count": {"type": "integer", "minimum": 0},
-            "boundary_approximate": {"type": "boolean"},
-            "api_url": _str(),
-        }),
-        "DistrictDetail": {"allOf": [_ref("District"), _obj({
-            "boundary": _nullable({"type": "object", "description": "GeoJSON geometry"}),
-            "boundary_source": _str(),
-        })]},
-        "Taxonomy": _obj({"data": _array(_obj({
-            "code": _str(), "label": _str(),
-            "challenges": _array(_obj({"code": _str(), "label": _str(), "offer_count": {"type": "integer"}})),
-        }))}),
-        "Vocabularies": _obj({
-            "districts": _array(_ref("CodeLabel")),
-            "languages": _array(_obj({"code": _str(), "label": _str(), "native": _str(), "rtl": {"type": "boolean"}})),
-            "target_groups": _array(_ref("CodeLabel")),
-            "categories": _array(_ref("CodeLabel")),
-            "fields_of_action": _array(_ref("CodeLabel")),
-            "challenges": _array(_obj({"code": _str(), "label": _str(), "field": _str()})),
-            "weekdays": _array(_ref("CodeLabel")),
-            "times_of_day": _array(_ref("CodeLabel")),
-            "radius_km": _array({"type": "integer"}),
-            "sorts": _array(_str()),
-        }),
-    }
 
 
 def _json(schema_name: str, description: str) -> dict:
@@ -292,8 +152,7 @@ def build(vocab: Vocabulary, server_url: str = "/api/v1") -> dict[str, Any]:
         "/districts": {"get": {
             "operationId": "listDistricts", "tags": ["districts"],
             "summary": "The Stadtteile with centre and number of published offers",
-            "responses": {"200": {**_json("District", "All districts"), "content": {"application/json": {
-                "schema": _obj({"data": _array(_ref("District"))})}}}, "304": ERRORS["304"]},
+            "responses": {"200": _json("DistrictList", "All districts"), "304": ERRORS["304"]},
         }},
         "/districts/{code}": {"get": {
             "operationId": "getDistrict", "tags": ["districts"], "summary": "One district with its boundary (GeoJSON)",
@@ -323,7 +182,7 @@ def build(vocab: Vocabulary, server_url: str = "/api/v1") -> dict[str, Any]:
         }},
         "/offers.csv": {"get": {
             "operationId": "offersCsv", "tags": ["exports"],
-            "summary": "All offers matching the search as CSV (UTF-8 with BOM, one row per offer)",
+            "summary": "All offers matching the search as CSV for spreadsheets (semicolon-separated, UTF-8 with BOM, one row per offer)",
             "parameters": [*filters, lang],
             "responses": {"200": _file("text/csv", _str(), "CSV"), **ERRORS},
         }},
@@ -386,5 +245,5 @@ def build(vocab: Vocabulary, server_url: str = "/api/v1") -> dict[str, Any]:
             {"name": "exports", "description": "Whole data sets and other formats"},
         ],
         "paths": paths,
-        "components": {"schemas": _schemas()},
+        "components": {"schemas": shapes.component_schemas()},
     }

@@ -29,6 +29,7 @@ from directory.extensions import db
 from directory.models import Offer, Organization
 from directory.offers import schedules as schedule_text
 from directory.offers import vocabulary
+from directory.offers.visibility import visible_org_ids
 from directory.opendata import data as api_data
 from directory.opendata import formats
 from directory.search import engine as search
@@ -187,7 +188,7 @@ def configurator():
     src = url_for("widget.widget", _external=True) + ("?" + query if query else "")
     organizations = list(db.session.execute(
         select(Organization.id, Organization.name)
-        .where(Organization.id.in_(api_data.visible_org_ids()))
+        .where(Organization.id.in_(visible_org_ids()))
         .order_by(Organization.name)
     ))
     response = render_template(

@@ -163,13 +163,29 @@ def test_csv_downloads_carry_the_same_numbers(staff_client):
     make_offer(challenges=["Z1"], languages=["ar"], category_code="sport")
     make_offer(challenges=["Z1"], languages=["de"], category_code="sport", last_confirmed=None)
     db.session.commit()
-    rows = list(csv.reader(io.StringIO(staff_client.get("/auswertung/categories.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    rows = list(csv.reader(io.StringIO(staff_client.get("/auswertung/categories.csv").get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
     sport = next(r for r in rows if r[0] == "Sportgruppe")
     assert sport[1:] == ["2", "1"]
-    ar = list(csv.reader(io.StringIO(staff_client.get("/auswertung/map.csv?challenge=Z1&language=ar").get_data(as_text=True).lstrip("\ufeff"))))
+    ar = list(csv.reader(io.StringIO(staff_client.get("/auswertung/map.csv?challenge=Z1&language=ar").get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
     assert next(r for r in ar if r[0] == "Bärenkämpen")[1:] == ["1", "1"]
     response = staff_client.get("/auswertung/stale.csv")
     assert response.mimetype == "text/csv" and "no-store" in response.headers["Cache-Control"]
+
+
+def test_dashboard_csvs_open_in_german_excel_and_carry_no_formula(staff_client):
+    import csv
+    import io
+
+    make_offer(title='=HYPERLINK("http://evil.example","x")', organization=make_org(name="+Verein"),
+               last_confirmed=None)
+    db.session.commit()
+    body = staff_client.get("/auswertung/stale.csv").get_data()
+    assert body.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark
+    text = body.decode("utf-8").removeprefix("\ufeff")
+    assert text.split("\r\n", 1)[0].count(";") == 3  # four columns, semicolon-separated
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    row = next(r for r in rows if "evil.example" in r[0])
+    assert row[0] == '\'=HYPERLINK("http://evil.example","x")' and row[1] == "'+Verein"
 
 
 @pytest.mark.parametrize("query, field", [("language=xx", "language"), ("target=aliens", "target"),
@@ -187,3 +203,44 @@ def test_demand_shows_up_next_to_the_offer(staff_client):
     html = staff_client.get("/auswertung/").get_data(as_text=True)
     table = html.split('id="languages-table"', 1)[1].split("</table>", 1)[0]
     assert "<td>ti</td>" in table and "<td>ar</td>" in table
+
+
+def test_moderators_reach_the_dashboard_from_their_navigation(staff_client):
+    html = staff_client.get("/moderation/").get_data(as_text=True)
+    nav = html.split('class="subnav"', 1)[1].split("</nav>", 1)[0]
+    assert 'href="/auswertung/"' in nav
+    page = staff_client.get("/auswertung/").get_data(as_text=True)
+    assert 'href="/auswertung/" aria-current="page"' in page  # and the way back to moderation
+
+
+def test_coverage_matrix_names_the_challenges(staff_client):
+    from directory.offers import vocabulary
+
+    vocab = vocabulary.load("de")
+    html = staff_client.get("/auswertung/").get_data(as_text=True)
+    head = html.split('id="coverage"', 1)[1].split("</thead>", 1)[0]
+    for code, challenge in vocab.challenges.items():
+        assert f'data-challenge="{code}">{challenge.label}</th>' in head
+        assert f">{code}<" not in head
+    header = staff_client.get("/auswertung/coverage.csv").get_data(as_text=True).split("\r\n", 1)[0]
+    first = next(iter(vocab.challenges.values()))
+    assert f"{first.label}: veröffentlicht" in header and ";Z1 " not in header
+
+
+def test_referral_outcomes_are_labelled_in_the_interface_language(staff_client):
+    from directory.models import Referral, ReferralOffer
+
+    offer = make_offer(title="Vermitteltes Angebot")
+    db.session.commit()
+    for status in ("sent", "completed", "no_capacity"):
+        referral = Referral(code=None)
+        referral.items.append(ReferralOffer(offer_id=offer.id, status=status))
+        db.session.add(referral)
+    db.session.commit()
+    html = staff_client.get("/auswertung/").get_data(as_text=True)
+    table = html.split('id="outcomes-table"', 1)[1].split("</thead>", 1)[0]
+    assert ">vermittelt<" in table and ">kein Platz frei<" in table and ">no_capacity<" not in table
+    header = staff_client.get("/auswertung/outcomes.csv").get_data(as_text=True).split("\r\n", 1)[0]
+    assert "vermittelt" in header and "kein Platz frei" in header and "no_capacity" not in header
+    english = staff_client.get("/en/auswertung/outcomes.csv").get_data(as_text=True).split("\r\n", 1)[0]
+    assert "referred" in english and "vermittelt" not in english

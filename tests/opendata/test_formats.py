@@ -6,11 +6,13 @@ import datetime as dt
 import io
 import re
 import xml.etree.ElementTree as ET
+import zipfile
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
 from icalendar import Calendar
 
+from directory.core import csv as csv_file
 from directory.extensions import db
 from directory.opendata import formats
 from tests.factories import make_location, make_offer, make_org, slot
@@ -37,8 +39,8 @@ def test_csv_of_the_search_result(demo_client):
     response = demo_client.get("/api/v1/offers.csv?district=baerenkaempen&target=women_girls")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     text = response.get_data(as_text=True)
-    assert text.startswith("\ufeff")  # spreadsheets then read UTF-8
-    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert text.startswith("\ufeffid;title;")  # German Excel: UTF-8 with BOM, semicolons
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
     assert len(rows) == total(demo_client, "district=baerenkaempen&target=women_girls") > 0
     assert all("Bärenkämpen" in r["districts"] for r in rows)
     assert list(rows[0]) == list(formats.CSV_COLUMNS)
@@ -47,7 +49,8 @@ def test_csv_of_the_search_result(demo_client):
 def test_csv_cells_cannot_become_formulas(app, client):
     make_offer(title="=HYPERLINK(\"http://evil.example\")", summary="+1")
     db.session.commit()
-    rows = list(csv.DictReader(io.StringIO(client.get("/api/v1/offers.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    rows = list(csv.DictReader(io.StringIO(client.get("/api/v1/offers.csv").get_data(as_text=True).lstrip("\ufeff")),
+                               delimiter=";"))
     assert rows[0]["title"].startswith("'=")
 
 
@@ -162,3 +165,70 @@ def test_open_data_page_links_every_download(demo_client):
     html = demo_client.get("/daten/").get_data(as_text=True)
     for link in re.findall(r'href="(/api/v1/[^"]+)"', html):
         assert demo_client.get(link).status_code == 200, link
+
+
+EVIL = '=HYPERLINK("http://evil.example/steal","klick")'
+
+
+def _risky(cell: str) -> bool:
+    """Would a spreadsheet run this cell as a formula?"""
+    return cell[:1] in ("=", "+", "-", "@", "\t", "\r") and not csv_file.guard(cell) == cell
+
+
+def test_no_csv_of_the_api_carries_a_formula(app, client):
+    org = make_org(name="@SUM(1+1)*cmd", description="+HYPERLINK(1)", phone="+49 571 000-1000")
+    make_offer(organization=org, title=EVIL, summary="-1+1+cmd|' /C calc'!A0", cost="=1+1",
+               contact_name="=Frau", contact_phone="+49 571 1234",
+               locations=[make_location(organization=org, name="=Ort", address="@Straße 1")],
+               schedules=[slot("tue", "09:30", "11:30", note="=Hinweis")])
+    db.session.commit()
+    offers = client.get("/api/v1/offers.csv").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(offers.lstrip("\ufeff")), delimiter=";"))
+    assert "'" + EVIL in rows[1] and "'@SUM(1+1)*cmd" in rows[1] and "'=1+1" in rows[1]
+    assert "+49 571 1234" in rows[1]  # phone numbers stay as they are
+    cells = [c for r in rows for c in r]
+
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/api/v1/export/hsds.zip").get_data()))
+    hsds_cells = []
+    for name in archive.namelist():
+        if name.endswith(".csv"):
+            text = archive.read(name).decode("utf-8")
+            assert not text.startswith("\ufeff") and text.split("\r\n", 1)[0].count(",") >= 2  # plain RFC 4180
+            hsds_cells += [c for r in csv.reader(io.StringIO(text)) for c in r]
+    assert "'" + EVIL in hsds_cells and "'@SUM(1+1)*cmd" in hsds_cells and "'=Hinweis" in hsds_cells
+    assert "+49 571 000-1000" in hsds_cells
+    assert [c for c in cells + hsds_cells if _risky(c)] == []
+    # the JSON forms carry the text as it is
+    assert client.get("/api/v1/export/hsds.json").get_json()["service"][0]["name"] == EVIL
+
+
+ODD_TITLE = "Kurs\nmit\r\nUmbrüchen; Kommas, \\Backslash\x0b\x07 und عربي 🙂"
+
+
+def test_a_title_with_line_breaks_and_odd_characters_gives_valid_icalendar(app, client):
+    summer = dt.date(dt.date.today().year + 1, 7, 7)
+    offer = make_offer(title=ODD_TITLE, summary="Zeile 1\nZeile 2",
+                       schedules=[slot("tue", "09:30", "11:30", note="Bitte\r\nklingeln"),
+                                  slot("tue", "18:00", "19:00", date=summer)])
+    db.session.commit()
+    for url in (f"/api/v1/offers/{offer.id}.ics", "/api/v1/offers.ics?q=Kurs"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = response.get_data()
+        lines = body.split(b"\r\n")
+        assert lines[-1] == b"" and all(b"\n" not in line and b"\r" not in line for line in lines)
+        assert all(len(line) <= 75 for line in lines)  # folded as RFC 5545 says
+        assert not re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", body)
+        cal = Calendar.from_ical(body)
+        assert "\n" not in str(cal["X-WR-CALNAME"])
+        event = next(e for e in cal.walk("VEVENT") if "RRULE" in e)
+        assert str(event["SUMMARY"]) == "Kurs\nmit\nUmbrüchen; Kommas, \\Backslash und عربي 🙂"
+        assert "Bitte\nklingeln" in str(event["DESCRIPTION"])
+    cal = Calendar.from_ical(client.get(f"/api/v1/offers/{offer.id}.ics").get_data())
+    [zone] = cal.walk("VTIMEZONE")  # written by icalendar from the time-zone database
+    assert zone["TZID"] == "Europe/Berlin"
+    assert {c.name for c in zone.subcomponents} == {"STANDARD", "DAYLIGHT"}
+    once = next(e for e in cal.walk("VEVENT") if "RRULE" not in e)
+    start = once.decoded("DTSTART")
+    assert start.utcoffset() == dt.timedelta(hours=2) and start.hour == 18  # summer time
+    assert cal.get_missing_tzids() == set()

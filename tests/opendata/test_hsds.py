@@ -1,56 +1,26 @@
-"""The HSDS 3.0 export, validated against the official Open Referral schema files.
-
-The schemas are NOT copied into this repository (they are CC BY-SA and the project keeps them
-in the shared folder beside the repo): ``<repo>/../shared/hsds/schema``. CI always has that
-folder; a local run without it skips these validations with a clear reason.
-"""
+"""The HSDS 3.0 export, validated against the official Open Referral schema files
+(read from the shared folder beside the repo, see tests/opendata/hsds_schemas.py)."""
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
 import json
-import os
 import zipfile
 
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
-from directory.config import ROOT
 from directory.extensions import db
 from directory.models import Challenge, FieldOfAction, Offer
 from directory.opendata import hsds
 from tests.factories import make_offer, make_org, slot
-
-HSDS = ROOT.parent / "shared" / "hsds"
-SCHEMA_DIR = HSDS / "schema"
+from tests.opendata.hsds_schemas import SCHEMA_DIR, errors_of, registry, require_schemas
 
 
 @pytest.fixture(scope="session")
 def hsds_registry():
-    if not SCHEMA_DIR.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"HSDS schemas missing in CI: {SCHEMA_DIR}")
-        pytest.skip(f"HSDS 3.0 schemas not found at {SCHEMA_DIR} (shared folder beside the repo)")
-    resources = []
-    for path in SCHEMA_DIR.glob("*.json"):
-        if path.name == "openapi.json":
-            continue
-        contents = json.loads(path.read_text())
-        resources.append((path.as_uri(), Resource.from_contents(contents, default_specification=DRAFT202012)))
-    return Registry().with_resources(resources)
-
-
-def validator(registry, name: str) -> Draft202012Validator:
-    uri = (SCHEMA_DIR / f"{name}.json").as_uri()
-    return Draft202012Validator({"$ref": uri}, registry=registry, format_checker=FormatChecker())
-
-
-def errors_of(registry, name: str, rows: list[dict]) -> list[str]:
-    v = validator(registry, name)
-    return [f"{name}[{i}] {e.json_path}: {e.message}" for i, row in enumerate(rows) for e in v.iter_errors(row)]
+    return registry()
 
 
 def test_the_validator_really_checks(hsds_registry):
@@ -69,8 +39,7 @@ def test_every_row_is_valid_hsds(demo_app, hsds_registry):
 
 
 def test_the_whole_export_validates_against_the_compiled_tabular_schema(demo_client):
-    if not SCHEMA_DIR.is_dir():
-        pytest.skip(f"HSDS 3.0 schemas not found at {SCHEMA_DIR}")
+    require_schemas()
     schema = json.loads((SCHEMA_DIR / "compiled" / "tabular.json").read_text())
     doc = demo_client.get("/api/v1/export/hsds.json").get_json()
     tables = set(schema["properties"])
