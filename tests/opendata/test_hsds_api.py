@@ -75,7 +75,9 @@ def _conformance_check(operation, mode):
         if response.status_code == 404:
             assert "{id}" in operation.path and error["code"] == 404
         else:
-            assert response.status_code == 400 and error["field"] in UNBOUNDED, (response.status_code, response.text[:300])
+            # a parameter whose name holds control characters is refused without naming it
+            assert response.status_code == 400 and (error["field"] in UNBOUNDED or error["field"] is None), (
+                response.status_code, response.text[:300])
 
     return check
 
