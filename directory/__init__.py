@@ -41,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     settings.check(app.config, app.debug)
+    settings.rate_limit_storage(app.config, explicit="RATELIMIT_STORAGE_URI" in (test_config or {}))
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)

@@ -112,7 +112,11 @@ def approve(revision_id: int):
     except editing.WorkflowError as exc:
         db.session.rollback()
         flash(str(exc), "error")
-        return redirect(url_for("moderation.review", revision_id=revision_id))
+        return redirect(url_for("moderation.review", revision_id=revision_id)), 303
+    except editing.VersionConflict:
+        db.session.rollback()
+        flash(_("Das Angebot wurde gerade gespeichert. Bitte prüfen Sie den Vorschlag noch einmal."), "error")
+        return redirect(url_for("moderation.review", revision_id=revision_id)), 303
     db.session.commit()
     flash(_("„%(title)s“ ist freigegeben und veröffentlicht.", title=offer.title), "info")
     return redirect(url_for("moderation.queue"))
@@ -155,10 +159,10 @@ def approve_organization(organization_id: int):
     form = ApproveOrganizationForm()
     if not form.validate_on_submit():
         abort(400)
-    if org.approved:
+    if org.approved or not editing.approve_organization(org, current_user, trusted=form.trusted.data):
+        db.session.rollback()
         flash(_("„%(name)s“ ist schon freigegeben.", name=org.name), "info")
     else:
-        editing.approve_organization(org, current_user, trusted=form.trusted.data)
         db.session.commit()
         flash(_("„%(name)s“ ist freigegeben.", name=org.name), "info")
     return redirect(request.referrer if (request.referrer or "").startswith(request.host_url) else url_for("moderation.queue"))
@@ -171,10 +175,7 @@ def set_trusted(organization_id: int):
     form = ApproveOrganizationForm()
     if not form.validate_on_submit():
         abort(400)
-    if bool(org.trusted) != bool(form.trusted.data):
-        editing.record("edited", user=current_user, organization=org,
-                       changes={"trusted": [bool(org.trusted), bool(form.trusted.data)]})
-        org.trusted = bool(form.trusted.data)
+    if editing.set_trusted(org, current_user, bool(form.trusted.data)):
         db.session.commit()
     flash(_("„%(name)s“: %(state)s", name=org.name,
             state=_("veröffentlicht ohne Prüfung") if org.trusted else _("Angebote werden geprüft")), "info")

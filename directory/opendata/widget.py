@@ -98,6 +98,8 @@ def parse(args, vocab: vocabulary.Vocabulary) -> WidgetQuery:
     if raw_org:
         org_id = int(raw_org) if raw_org.isascii() and raw_org.isdigit() and len(raw_org) < 10 else None
         organization = db.session.get(Organization, org_id) if org_id else None
+        if organization is not None and not organization.approved:
+            organization = None  # unapproved organisations are not public: "unknown", like a wrong id
         if organization is None:
             errors["organization"] = str(_l("Unbekannte Organisation: %(value)s", value=raw_org[:40]))
     title = (args.get("title") or "").strip()

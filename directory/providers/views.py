@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
+from directory.accounts.auth import safe_next
 from directory.accounts.permissions import (
     get_own_offer_or_404,
     get_own_organization_or_404,
@@ -324,10 +325,7 @@ def _home() -> str:
 
 def _back():
     """Back to the page the button was on (a local path in the form's ``next``), else home."""
-    target = request.form.get("next") or ""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return redirect(target)
-    return redirect(_home())
+    return redirect(safe_next(request.form.get("next")) or _home())
 
 
 @bp.post("/angebote/<int:offer_id>/bestaetigen")
@@ -350,9 +348,12 @@ def archive_offer(offer_id: int):
     offer = get_own_offer_or_404(offer_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    editing.archive(offer, current_user)
-    db.session.commit()
-    flash(_("„%(title)s“ ist archiviert und nicht mehr in der Suche. Der Verlauf bleibt erhalten.", title=offer.title), "info")
+    if editing.archive(offer, current_user):
+        db.session.commit()
+        flash(_("„%(title)s“ ist archiviert und nicht mehr in der Suche. Der Verlauf bleibt erhalten.", title=offer.title), "info")
+    else:
+        db.session.rollback()
+        flash(_("„%(title)s“ war schon archiviert.", title=offer.title), "info")
     return _back()
 
 
@@ -362,7 +363,10 @@ def restore_offer(offer_id: int):
     offer = get_own_offer_or_404(offer_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    editing.restore(offer, current_user)
+    if not editing.restore(offer, current_user):
+        db.session.rollback()
+        flash(_("„%(title)s“ ist nicht archiviert.", title=offer.title), "info")
+        return redirect(url_for("provider.edit_offer", offer_id=offer.id))
     db.session.commit()
     flash(_("„%(title)s“ ist wiederhergestellt – als Entwurf. Reichen Sie es ein, um es wieder zu veröffentlichen.", title=offer.title), "info")
     return redirect(url_for("provider.edit_offer", offer_id=offer.id))

@@ -117,7 +117,7 @@ def test_invitation_for_an_existing_account_joins_after_login(client, login_as):
     client.post("/abmelden", data={"csrf_token": csrf_token(client, "/anbieter/")})
     assert "Bitte melden Sie sich an" in client.get(path).get_data(as_text=True)
     with client.session_transaction() as session:
-        session["_user_id"] = str(member.id)
+        session["_user_id"] = member.get_id()
     g.pop("_login_user", None)  # the test's app context outlives requests; forget the logged-out user
     client.post(path, data={"csrf_token": csrf_token(client, path)})
     db.session.refresh(member)
