@@ -211,6 +211,12 @@ def data_from_offer(offer: Offer) -> dict:
     return normalise(data)
 
 
+def changed_fields(old: dict, new: dict) -> dict[str, list]:
+    """``{field: [old, new]}`` of the keys whose values differ (plain records: locations,
+    translations; offers use :func:`diff`)."""
+    return {k: [old.get(k), new.get(k)] for k in new if old.get(k) != new.get(k)}
+
+
 def diff(old: dict, new: dict) -> dict[str, list]:
     """Fields whose values differ: ``{field: [old, new]}`` (both normalised)."""
     a, b = normalise(old), normalise(new)

@@ -194,7 +194,8 @@ def test_location_pin_correction_moves_the_district_and_is_recorded(client, prov
     assert 'data-lat-input="lat"' in client.get(url).get_data(as_text=True)
     token = csrf_token(client, url)
     response = client.post(url, data={"csrf_token": token, "name": "Treff", "address": "Kuhlenstraße 1",
-                                      "postcode": "32427", "lat": "52.3047", "lon": "8.8883", "action": "save"})
+                                      "postcode": "32427", "lat": "52.3047", "lon": "8.8883", "action": "save",
+                                      "version": str(loc.version)})
     assert response.status_code == 302
     db.session.refresh(loc)
     assert loc.district_code == "baerenkaempen"
