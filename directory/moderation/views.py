@@ -30,6 +30,7 @@ from directory.models import (
     ImportRun,
     Offer,
     OfferRevision,
+    OfferTranslation,
     Organization,
     User,
     membership,
@@ -37,6 +38,7 @@ from directory.models import (
 from directory.moderation.forms import ApproveOrganizationForm, ImportForm, ReturnForm
 from directory.offers import editing, freshness, importer, vocabulary
 from directory.offers.states import offer_state, open_revisions
+from directory.providers import translations as offer_translations
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 PER_PAGE = 50
@@ -67,6 +69,8 @@ def queue():
     return render_template(
         "moderation/queue.html", organizations=organizations, members=_members([o.id for o in organizations]),
         revisions=revisions, hidden_count=hidden, approve_org_form=ApproveOrganizationForm(),
+        translations=offer_translations.pending_translations(),
+        language_name=offer_translations.language_name,
     )
 
 
@@ -137,6 +141,73 @@ def send_back(revision_id: int):
         return redirect(url_for("moderation.review", revision_id=revision_id))
     db.session.commit()
     flash(_("„%(title)s“ ist mit Ihrer Begründung an den Anbieter zurückgegeben.", title=revision.offer.title), "info")
+    return redirect(url_for("moderation.queue"))
+
+
+# --- translations proposed by organisations that are not trusted ------------------------------------
+
+def _translation_or_404(translation_id: int) -> OfferTranslation:
+    return db.session.get(OfferTranslation, translation_id) or abort(404)
+
+
+@bp.get("/uebersetzungen/<int:translation_id>")
+@roles_required(*STAFF)
+def review_translation(translation_id: int):
+    return _render_translation(_translation_or_404(translation_id), ReturnForm())
+
+
+def _render_translation(translation: OfferTranslation, return_form: ReturnForm, status: int = 200):
+    from directory.models import TRANSLATED_FIELDS, User
+    author = db.session.get(User, translation.pending_by) if translation.pending_by else None
+    rows = [(name, getattr(translation.offer, name) or "", getattr(translation, name) or "",
+             (translation.pending or {}).get(name, "")) for name in TRANSLATED_FIELDS]
+    return render_template(
+        "moderation/translation.html", translation=translation, offer=translation.offer, rows=rows,
+        author=author, language_name=offer_translations.language_name(translation.language_code),
+        return_form=return_form, approve_form=ActionForm(), labels=editing.FIELD_LABELS,
+    ), status
+
+
+def _version_field() -> int:
+    raw = request.form.get("version", "")
+    if not (raw.isascii() and raw.isdigit() and len(raw) < 10):
+        abort(400)
+    return int(raw)
+
+
+@bp.post("/uebersetzungen/<int:translation_id>/freigeben")
+@roles_required(*STAFF)
+def approve_translation(translation_id: int):
+    translation = _translation_or_404(translation_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        offer_translations.approve_pending(translation, current_user, _version_field())
+    except offer_translations.TranslationDecided as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("moderation.review_translation", translation_id=translation_id)), 303
+    db.session.commit()
+    flash(_("Die Übersetzung von „%(title)s“ ist freigegeben.", title=translation.offer.title), "info")
+    return redirect(url_for("moderation.queue"))
+
+
+@bp.post("/uebersetzungen/<int:translation_id>/zurueckgeben")
+@roles_required(*STAFF)
+def return_translation(translation_id: int):
+    translation = _translation_or_404(translation_id)
+    form = ReturnForm()
+    if not form.validate_on_submit():
+        return _render_translation(translation, form, 400)
+    title = translation.offer.title
+    try:
+        offer_translations.return_pending(translation, current_user, _version_field(), form.reason.data)
+    except offer_translations.TranslationDecided as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("moderation.review_translation", translation_id=translation_id)), 303
+    db.session.commit()
+    flash(_("Die Übersetzung von „%(title)s“ ist mit Ihrer Begründung zurückgegeben.", title=title), "info")
     return redirect(url_for("moderation.queue"))
 
 

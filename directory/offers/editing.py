@@ -129,6 +129,11 @@ ACTION_LABELS = {
     "confirmed": _l("als aktuell bestätigt"),
     "imported": _l("importiert"),
     "hidden_stale": _l("aus der Suche ausgeblendet (lange nicht bestätigt)"),
+    "translated": _l("Übersetzung gespeichert"),
+    "translation_proposed": _l("Übersetzung zur Prüfung eingereicht"),
+    "translation_approved": _l("Übersetzung freigegeben"),
+    "translation_returned": _l("Übersetzung zurückgegeben"),
+    "translation_deleted": _l("Übersetzung gelöscht"),
     "location_created": _l("Ort angelegt"),
     "location_edited": _l("Ort geändert"),
 }
