@@ -59,6 +59,8 @@ def from_environment(instance_path: str) -> dict:
         "PDF_FONT_DIR": env.get("PDF_FONT_DIR", "/usr/share/fonts/truetype/dejavu"),
         "REFERRAL_RETENTION_DAYS": int(env.get("REFERRAL_RETENTION_DAYS", "365")),
         "SESSION_COOKIE_HTTPONLY": True,
+        # "auto": Secure cookies in production (not debug, not testing); 1/0 to decide (core/security.py)
+        "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "auto"),
         "SESSION_COOKIE_SAMESITE": "Lax",
         # providers' accounts, moderation, freshness, mail
         "STALE_HIDE_AFTER_DAYS": int(env.get("STALE_HIDE_AFTER_DAYS", "365")),
