@@ -54,6 +54,9 @@ def from_environment(instance_path: str) -> dict:
         # every worker and app server either way
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or env.get("REDIS_URL") or "wegweiser+db://",
         "RATELIMIT_LOGIN": env.get("RATELIMIT_LOGIN", "10 per minute"),
+        "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "wegweiser"),
+        # how many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host (0: none)
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
         # referral sheets (QR codes, PDF) and how long referrals are kept
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", ""),
         "PDF_FONT_DIR": env.get("PDF_FONT_DIR", "/usr/share/fonts/truetype/dejavu"),

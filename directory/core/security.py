@@ -11,6 +11,9 @@
   production Strict-Transport-Security as well.
 * Production (neither debug nor testing): cookies are ``Secure`` (SESSION_COOKIE_SECURE,
   default on; set it to 0 only to try the app over plain HTTP).
+* Behind a reverse proxy (TRUSTED_PROXIES = how many): werkzeug's ProxyFix takes the client's
+  address, scheme and host from X-Forwarded-For/-Proto/-Host, so that rate limits count per
+  visitor and links and cookies know the site is HTTPS.
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, g, request
 from markupsafe import Markup
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 FRAMEABLE_PREFIXES = ("/widget",)
 _TAG = re.compile(r"<(script|style)(?=[\s>])(?![^>]*\bnonce=)", re.IGNORECASE)
@@ -79,6 +83,9 @@ def init_app(app: Flask) -> None:
     app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = bool(secure)
     app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
     app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.jinja_env.filters["nonced"] = nonced
 
