@@ -5,8 +5,8 @@ Flask-Limiter (through the ``limits`` library) keeps its counters in a storage n
 this storage. Every worker and every app server on the same database counts the same tries.
 Each counter is one row of ``rate_limit`` (key, count, expiry as a Unix time), increased by
 one atomic ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` (PostgreSQL and SQLite ≥ 3.35).
-The storage has its own small connection pool: a counter is committed at once, whatever
-the request's own transaction does.
+The storage has its own connections (not the request's session): a counter is committed
+at once, whatever the request's own transaction does.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from sqlalchemy import case, create_engine, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import NullPool
 
 from directory.models import rate_limit
 
@@ -34,8 +35,8 @@ class DatabaseStorage(Storage):
         url = options.get("url")
         if not url:
             raise ValueError("wegweiser+db:// needs RATELIMIT_STORAGE_OPTIONS = {'url': <database URL>}")
-        self.engine = create_engine(str(url), pool_pre_ping=True, pool_size=2, max_overflow=2) \
-            if not str(url).startswith("sqlite") else create_engine(str(url))
+        # no pool: a connection per counted request (only the limited POSTs), closed right away
+        self.engine = create_engine(str(url), poolclass=NullPool)
 
     @property
     def base_exceptions(self):

@@ -175,9 +175,14 @@ def test_security_headers_on_pages_and_a_frameable_widget(client):
 def test_cookies_are_secure_in_production_only(databases, backend, monkeypatch):
     from directory import create_app
 
+    from directory.core.observability import log
+
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
     monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
-    production = create_app({"SQLALCHEMY_DATABASE_URI": databases.url(backend, "scratch")})
+    monkeypatch.setattr(log, "handlers", [])  # the production app adds its JSON handler: not for the rest of the run
+    monkeypatch.setattr(log, "propagate", True)
+    production = create_app({"SQLALCHEMY_DATABASE_URI": databases.url(backend, "scratch"),
+                             "RATELIMIT_STORAGE_URI": "memory://"})
     assert production.config["SESSION_COOKIE_SECURE"] is True
     with production.app_context():
         response = production.test_client().get("/anmelden")
