@@ -20,7 +20,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from sqlalchemy import func, select
-
 from werkzeug.security import generate_password_hash
 
 from directory.accounts.auth import home_for

@@ -28,7 +28,7 @@ SCHEME = "wegweiser+db"
 class DatabaseStorage(Storage):
     """A fixed-window counter storage on the app's database (``wegweiser+db://``)."""
 
-    STORAGE_SCHEME = [SCHEME]
+    STORAGE_SCHEME = [SCHEME]  # noqa: RUF012 - the type limits declares
 
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options):
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)

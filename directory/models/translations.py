@@ -16,9 +16,9 @@ import datetime as dt
 import enum
 
 from sqlalchemy import (
+    JSON,
     DateTime,
     ForeignKey,
-    JSON,
     Integer,
     String,
     Text,

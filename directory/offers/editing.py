@@ -29,8 +29,7 @@ from typing import Any
 from babel.dates import format_date as babel_date
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select, update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import or_, select
 
 from directory.core.concurrency import (  # noqa: F401  (VersionConflict: raised by save_offer)
     VersionConflict,

@@ -14,12 +14,12 @@ Access: the offer's organisation (and staff) through permissions.get_own_offer_o
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy.exc import IntegrityError
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import Length
 

@@ -11,8 +11,8 @@ Revises: 0005
   the public keeps seeing the published fields.
 * rate_limit – counters of the login and account limits when there is no Redis.
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0006'
 down_revision = '0005'

@@ -174,7 +174,6 @@ def test_security_headers_on_pages_and_a_frameable_widget(client):
 
 def test_cookies_are_secure_in_production_only(databases, backend, monkeypatch):
     from directory import create_app
-
     from directory.core.observability import log
 
     monkeypatch.setenv("SECRET_KEY", "x" * 32)

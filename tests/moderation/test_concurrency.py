@@ -16,13 +16,19 @@ from sqlalchemy import func, select
 
 from directory.core import concurrency
 from directory.extensions import db
-from directory.models import ChangeRecord, Location, OfferRevision, Organization, ReferralEvent, ReferralOffer
+from directory.models import (
+    ChangeRecord,
+    Location,
+    OfferRevision,
+    Organization,
+    ReferralEvent,
+    ReferralOffer,
+)
 from directory.offers import editing
 from directory.providers import translations as provider_translations
 from tests.factories import make_location, make_offer, make_org
-from tests.workflow_support import mails, make_user
-
 from tests.moderation.test_moderation import submitted_offer
+from tests.workflow_support import mails, make_user
 
 
 def signed_in_client(app, user):

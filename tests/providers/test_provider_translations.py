@@ -149,7 +149,7 @@ def untrusted_offer(app):
 
 
 def test_untrusted_translation_waits_for_moderation_and_is_then_public(client, login_as, untrusted_offer):
-    from tests.workflow_support import make_user, mails
+    from tests.workflow_support import mails, make_user
 
     moderator = make_user("moderator", email="stadt@example.org")
     author = login_as("provider", organizations=[untrusted_offer.organization])
