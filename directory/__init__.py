@@ -10,7 +10,7 @@ from directory import config as settings
 from directory.accounts import auth, permissions
 from directory.accounts import views as accounts
 from directory.config import ROOT
-from directory.core import errors, i18n, maps, page_cache, params
+from directory.core import errors, i18n, maps, observability, page_cache, params, security
 from directory.counselling import views as counselling
 from directory.dashboard import views as dashboard
 from directory.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -44,8 +44,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     settings.check(app.config, app.debug)
+    settings.rate_limit_storage(app.config, explicit="RATELIMIT_STORAGE_URI" in (test_config or {}))
 
     db.init_app(app)
+    security.init_app(app)
+    observability.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)

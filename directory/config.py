@@ -52,13 +52,20 @@ def from_environment(instance_path: str) -> dict:
         "DEMO_NOTICE": env.get("DEMO_NOTICE", "1") not in ("0", "false", "no"),
         "MACHINE_TRANSLATION": env.get("MACHINE_TRANSLATION", "off"),
         "REDIS_URL": env.get("REDIS_URL"),
-        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        # Redis when REDIS_URL is set, otherwise the database (core/ratelimit.py): shared by
+        # every worker and app server either way
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or env.get("REDIS_URL") or "wegweiser+db://",
         "RATELIMIT_LOGIN": env.get("RATELIMIT_LOGIN", "10 per minute"),
+        "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "wegweiser"),
+        # how many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host (0: none)
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
         # referral sheets (QR codes, PDF) and how long referrals are kept
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", ""),
         "PDF_FONT_DIR": env.get("PDF_FONT_DIR", "/usr/share/fonts/truetype/dejavu"),
         "REFERRAL_RETENTION_DAYS": int(env.get("REFERRAL_RETENTION_DAYS", "365")),
         "SESSION_COOKIE_HTTPONLY": True,
+        # "auto": Secure cookies in production (not debug, not testing); 1/0 to decide (core/security.py)
+        "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "auto"),
         "SESSION_COOKIE_SAMESITE": "Lax",
         # providers' accounts, moderation, freshness, mail
         "STALE_HIDE_AFTER_DAYS": int(env.get("STALE_HIDE_AFTER_DAYS", "365")),
@@ -90,3 +97,17 @@ def check(config: dict, debug: bool) -> None:
                 "SECRET_KEY is not set. Set the SECRET_KEY environment variable "
                 "(or write one to instance/secret_key) before running in production."
             )
+
+
+def rate_limit_storage(config: dict, explicit: bool = False) -> None:
+    """The database storage of the rate limits needs the database's URL. Tests keep their
+    counters in memory unless they name a storage themselves."""
+    from directory.core import ratelimit  # registers the wegweiser+db:// scheme
+
+    if config["RATELIMIT_STORAGE_URI"] != ratelimit.SCHEME + "://":
+        return
+    if config.get("TESTING") and not explicit:
+        config["RATELIMIT_STORAGE_URI"] = "memory://"
+        return
+    config["RATELIMIT_STORAGE_OPTIONS"] = {"url": config["SQLALCHEMY_DATABASE_URI"],
+                                           **config.get("RATELIMIT_STORAGE_OPTIONS", {})}

@@ -275,7 +275,7 @@ def login_as(app, client):
         db.session.add(user)
         db.session.commit()
         with client.session_transaction() as session:
-            session["_user_id"] = str(user.id)
+            session["_user_id"] = user.get_id()
             session["_fresh"] = True
         # requests share the fixture's app context (and so flask.g): forget the user
         # Flask-Login cached there, so that switching users within a test takes effect

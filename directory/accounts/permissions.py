@@ -17,8 +17,16 @@ from directory.extensions import db, login_manager
 from directory.models import Offer, Organization, User
 
 
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(session_id: str) -> User | None:
+    """The user of a session cookie's ``"<id>:<token>"`` (see ``User.get_id``); None – signed
+    out – when the token is not the user's current one (after logout or a password change)."""
+    user_id, _, token = session_id.partition(":")
+    if not (user_id.isascii() and user_id.isdigit()) or len(user_id) > 12 or not token:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.session_token_matches(token):
+        return None
+    return user
 
 
 def unauthorized():

@@ -1,7 +1,11 @@
 """Account pages without a login: a provider signs up with a new organisation (which a
 moderator must approve), accepts an invitation, resets a forgotten password, or confirms an
 offer from the link in a reminder mail. Links in mails are signed and expire
-(:mod:`directory.tokens`). Sign-up and reset mails are rate-limited (RATELIMIT_ACCOUNT)."""
+(:mod:`directory.tokens`). Sign-up and reset mails are rate-limited (RATELIMIT_ACCOUNT).
+
+Sign-up and reset answer the same, and do the same work, whether or not the e-mail address
+has an account: sign-up always says "we sent you a mail" – a new address gets a link that
+activates the account, a known one a hint to sign in or reset the password."""
 from __future__ import annotations
 
 from flask import (
@@ -16,6 +20,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
 
 from directory.accounts.auth import home_for
 from directory.accounts.forms import (
@@ -60,33 +65,87 @@ def signup():
     form = SignupForm()
     if not form.validate_on_submit():
         return render_template("accounts/signup.html", form=form), 400 if form.errors else 200
-    if _user_by_email(form.email.data) is not None:
-        form.email.errors.append(_("Für diese E-Mail-Adresse gibt es schon ein Konto. Bitte melden Sie sich an "
-                                   "(oder nutzen Sie „Passwort vergessen“)."))
-        return render_template("accounts/signup.html", form=form), 400
     name = " ".join(form.organization_name.data.split())
     if db.session.scalar(select(Organization.id).where(func.lower(Organization.name) == name.lower()).limit(1)):
         form.organization_name.errors.append(_(
             "Diese Organisation ist schon im Wegweiser. Bitten Sie eine Kollegin oder einen Kollegen um eine "
             "Einladung – oder schreiben Sie der Stadt, wenn Sie niemanden dort erreichen."))
         return render_template("accounts/signup.html", form=form), 400
+    existing = _user_by_email(form.email.data)
+    if existing is not None:
+        generate_password_hash(form.password.data, method="scrypt")  # the same work as a new account
+        send_mail(existing.email, _("Wegweiser: Registrierung mit Ihrer Adresse"), _(
+            "Guten Tag,\n\nmit Ihrer E-Mail-Adresse wollte sich gerade jemand im Wegweiser registrieren. "
+            "Für diese Adresse gibt es schon ein Konto.\n\nAnmelden: %(login)s\n"
+            "Passwort vergessen? %(reset)s\n\nWenn Sie das nicht waren, ignorieren Sie diese Nachricht.\n",
+            login=external_url("auth.login"), reset=external_url("account.forgot_password")),
+            kind="signup_known", deferred=True)
+        db.session.commit()
+        return _check_your_mail()
     organization = Organization(
         name=name, description=form.organization_description.data or "",
         website=form.organization_website.data or None, email=form.organization_email.data or None,
         phone=form.organization_phone.data or None, approved=False, trusted=False,
     )
-    user = User(email=form.email.data.strip(), display_name=form.display_name.data, role=Role.provider.value)
+    user = User(email=form.email.data.strip(), display_name=form.display_name.data, role=Role.provider.value,
+                active=False)
     user.set_password(form.password.data)
     user.organizations = [organization]
     db.session.add_all([organization, user])
     db.session.flush()
     editing.record("created", user=user, organization=organization, note=_("Registrierung"))
+    token = tokens.make(tokens.SIGNUP, {"u": user.id, "p": tokens.password_fingerprint(user.password_hash)})
+    send_mail(user.email, _("Wegweiser: bitte bestätigen Sie Ihre E-Mail-Adresse"), _(
+        "Guten Tag,\n\nbitte bestätigen Sie Ihre Registrierung für „%(name)s“ im Wegweiser "
+        "(der Link gilt %(days)d Tage):\n%(link)s\n\nWenn Sie das nicht waren, ignorieren Sie diese Nachricht.\n",
+        name=name, days=current_app.config["INVITATION_MAX_AGE_DAYS"],
+        link=external_url("account.confirm_signup", token=token)), kind="signup_confirm", deferred=True)
+    db.session.commit()
+    return _check_your_mail()
+
+
+def _check_your_mail():
+    return render_template("accounts/message.html", title=_("Fast geschafft"), message=_(
+        "Wir haben Ihnen eine E-Mail geschickt. Bitte öffnen Sie den Link darin, um die Registrierung "
+        "abzuschließen. Bitte schauen Sie auch im Spam-Ordner nach."))
+
+
+def _signup_user(token: str) -> User | None:
+    try:
+        payload = tokens.read(tokens.SIGNUP, token, tokens.invitation_max_age())
+    except tokens.InvalidToken:
+        return None
+    user_id = payload.get("u") if isinstance(payload, dict) else None
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or user.active or user.last_login_at is not None \
+            or payload.get("p") != tokens.password_fingerprint(user.password_hash):
+        return None  # used already, or an account that was switched off later
+    return user
+
+
+@bp.route("/registrieren/bestaetigen/<token>", methods=["GET", "POST"])
+@limiter.limit(_account_limit, methods=["POST"])
+def confirm_signup(token: str):
+    """GET shows one button, POST activates: mail scanners that open links activate nothing."""
+    user = _signup_user(token)
+    if user is None:
+        return render_template("accounts/message.html", title=_("Link ungültig"), message=_(
+            "Dieser Link ist abgelaufen oder wurde schon benutzt. Wenn Ihr Konto schon aktiv ist, melden Sie "
+            "sich bitte an."), link=(url_for("auth.login"), _("Anmelden"))), 400
+    form = ActionForm()
+    if request.method == "GET" or not form.validate_on_submit():
+        return render_template("accounts/confirm_signup.html", user=user, form=form), \
+            400 if request.method == "POST" else 200
+    user.active = True
+    organization = user.organizations[0] if user.organizations else None
+    name = organization.name if organization else ""
     send_mail(staff_addresses(), _("Wegweiser: neue Organisation wartet auf Freigabe – %(name)s", name=name), _(
         "%(person)s (%(email)s) hat die Organisation „%(name)s“ registriert.\n\nBitte prüfen und freigeben:\n%(url)s\n",
         person=user.display_name, email=user.email, name=name, url=external_url("moderation.queue")),
         kind="signup")
-    db.session.commit()
     login_user(user)
+    user.last_login_at = utcnow()
+    db.session.commit()
     flash(_("Willkommen! Ihre Organisation wird von der Stadt geprüft. Sie können schon jetzt Angebote anlegen; "
             "veröffentlicht werden sie nach der Freigabe."), "info")
     return redirect(home_for(user))
@@ -164,13 +223,15 @@ def forgot_password():
     user = _user_by_email(form.email.data)
     if user is not None and user.active:
         token = tokens.make(tokens.RESET, {"u": user.id, "p": tokens.password_fingerprint(user.password_hash)})
-        send_mail(user.email, _("Wegweiser: neues Passwort"), _(
+        send_mail(user.email, _("Wegweiser: neues Passwort"), deferred=True, body=_(
             "Guten Tag,\n\nfür Ihr Konto im Wegweiser wurde ein neues Passwort angefordert. "
             "Hier können Sie es setzen (der Link gilt %(minutes)d Minuten und nur einmal):\n%(link)s\n\n"
             "Wenn Sie das nicht waren, ignorieren Sie diese Nachricht; Ihr Passwort bleibt dann unverändert.\n",
             minutes=current_app.config["PASSWORD_RESET_MAX_AGE_MINUTES"],
             link=external_url("account.reset_password", token=token)), kind="password_reset")
         db.session.commit()
+    else:
+        tokens.make(tokens.RESET, {"u": 0, "p": ""})  # the same work as for a known address
     # the same answer whether or not the address has an account
     return render_template("accounts/message.html", title=_("Passwort vergessen"), message=_(
         "Wenn es für diese Adresse ein Konto gibt, haben wir eine E-Mail mit einem Link geschickt. "

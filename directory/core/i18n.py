@@ -25,7 +25,7 @@ from functools import lru_cache
 from urllib.parse import urlencode
 
 from babel.support import NullTranslations, Translations
-from flask import Flask, g, has_request_context, redirect, request
+from flask import Flask, current_app, g, has_request_context, redirect, request
 from flask_babel import (
     format_date,
     format_datetime,
@@ -241,10 +241,12 @@ def init_app(app: Flask) -> None:
     def remember_choice(response: Response) -> Response:
         lang = url_language() or request.args.get("lang")
         if lang in available() and request.cookies.get(COOKIE) != lang:
-            response.set_cookie(COOKIE, lang, max_age=COOKIE_MAX_AGE, samesite="Lax")
+            response.set_cookie(COOKIE, lang, max_age=COOKIE_MAX_AGE, samesite="Lax",
+                                secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
         simple = request.args.get("simple")
         if simple == "1" and request.cookies.get(SIMPLE_COOKIE) != "1":
-            response.set_cookie(SIMPLE_COOKIE, "1", max_age=COOKIE_MAX_AGE, samesite="Lax")
+            response.set_cookie(SIMPLE_COOKIE, "1", max_age=COOKIE_MAX_AGE, samesite="Lax",
+                                secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
         elif simple == "0" and SIMPLE_COOKIE in request.cookies:
             response.delete_cookie(SIMPLE_COOKIE, samesite="Lax")
         if response.mimetype == "text/html":

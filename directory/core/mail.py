@@ -17,7 +17,7 @@ import smtplib
 from email.message import EmailMessage
 from email.utils import make_msgid
 
-from flask import current_app, has_request_context, url_for
+from flask import after_this_request, current_app, has_request_context, url_for
 from sqlalchemy import select
 
 from directory.extensions import db
@@ -35,12 +35,26 @@ def external_url(endpoint: str, **values) -> str:
     return (base or DEFAULT_BASE_URL).rstrip("/") + path
 
 
-def send_mail(to: str | list[str], subject: str, body: str, kind: str = "") -> int:
+def send_mail(to: str | list[str], subject: str, body: str, kind: str = "", deferred: bool = False) -> int:
     """Send a plain-text mail to one or more recipients; returns how many were sent/stored.
 
-    The caller commits (outbox rows are added to the current session)."""
+    The caller commits (outbox rows are added to the current session). ``deferred``: with
+    SMTP, deliver after the response has been sent – a sign-up or reset then answers as fast
+    for a known address as for an unknown one."""
     recipients = [to] if isinstance(to, str) else list(dict.fromkeys(to))
     backend = current_app.config.get("MAIL_BACKEND", "outbox")
+    if deferred and backend == "smtp" and has_request_context():
+        app = current_app._get_current_object()
+
+        @after_this_request
+        def deliver_later(response):
+            def deliver():
+                with app.app_context():
+                    send_mail(recipients, subject, body, kind)
+                    db.session.commit()
+            response.call_on_close(deliver)
+            return response
+        return len(recipients)
     for recipient in recipients:
         if backend == "smtp":
             error = _send_smtp(recipient, subject, body)

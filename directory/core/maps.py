@@ -338,7 +338,9 @@ def _container(
         "class": f"wegweiser-map {css_class}",
         "role": "region",
         "aria-label": str(label),
-        "style": f"height: {_check_height(height)}",
+        # the height as data, set by static/js/maps.js: an inline style would need 'unsafe-inline'
+        # in the Content-Security-Policy; the stylesheet gives each kind of map its default height
+        "data-height": _check_height(height),
         **tile_attributes(config),
     }
     attrs.update(extra or {})

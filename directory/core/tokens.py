@@ -6,6 +6,8 @@ Each purpose has its own salt, so a token for one purpose is useless for another
   the password is changed the token no longer matches (one-time).
 * invitation – carries the invitation id; one-time through ``Invitation.accepted_at``.
 * confirm offer – carries the offer id; confirming twice is harmless.
+* sign-up – carries the new (inactive) user's id and password fingerprint; one-time because
+  the account is active afterwards.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 RESET = "password-reset"
 INVITATION = "invitation"
 CONFIRM = "confirm-offer"
+SIGNUP = "signup"
 
 
 class InvalidToken(ValueError):

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hmac
+import secrets
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, String, Table
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -14,7 +25,7 @@ from directory.extensions import db
 
 from .directory import Organization, utcnow
 
-__all__ = ["Role", "User", "membership"]
+__all__ = ["Role", "User", "membership", "rate_limit"]
 
 
 class Role(str, enum.Enum):
@@ -31,6 +42,15 @@ membership = Table(
     Column("organization_id", ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True),
 )
 
+# Counters of the login and account rate limits when there is no Redis (core/ratelimit.py).
+rate_limit = Table(
+    "rate_limit",
+    db.metadata,
+    Column("key", String(255), primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+
 
 class User(UserMixin, db.Model):
     __tablename__ = "user_account"
@@ -42,6 +62,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # part of every signed-in session (see get_id); a new one ends all existing sessions
+    session_token: Mapped[str | None] = mapped_column(String(64))
 
     organizations: Mapped[list[Organization]] = relationship(secondary=membership)
 
@@ -49,8 +71,22 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login
         return self.active
 
+    def get_id(self) -> str:  # Flask-Login: what the session cookie carries
+        """``"<id>:<session token>"`` – a session is valid only while the token is current."""
+        if not self.session_token:
+            self.new_session_token()
+        return f"{self.id}:{self.session_token}"
+
+    def new_session_token(self) -> None:
+        """End every existing session of this user (logout, password change)."""
+        self.session_token = secrets.token_urlsafe(24)
+
+    def session_token_matches(self, token: str) -> bool:
+        return bool(self.session_token) and hmac.compare_digest(self.session_token, token)
+
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method="scrypt")
+        self.new_session_token()
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)

@@ -165,6 +165,7 @@ class Organization(db.Model):
     # published; trusted organisations publish without moderation.
     approved: Mapped[bool] = mapped_column(Boolean, default=True)
     trusted: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     offers: Mapped[list[Offer]] = relationship(back_populates="organization")
@@ -289,6 +290,8 @@ class Location(db.Model):
     lon: Mapped[float | None] = mapped_column(Float)
     district_code: Mapped[str | None] = mapped_column(ForeignKey("district.code"), index=True)
     wheelchair_accessible: Mapped[bool | None] = mapped_column(Boolean)
+    # raised by every save; a save names the version it was loaded with (optimistic locking)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     organization: Mapped[Organization | None] = relationship(back_populates="locations")
     district: Mapped[District | None] = relationship()

@@ -22,6 +22,7 @@ import secrets
 from sqlalchemy import DateTime, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from directory.core.concurrency import claim_transition
 from directory.extensions import db
 
 from .accounts import User
@@ -143,8 +144,11 @@ class ReferralOffer(db.Model):
         else:
             reason, note = None, None
         note = (note or "").strip()[:NOTE_MAX] or None
-        self.status, self.reason, self.note = status, reason, note
-        self.updated_at = utcnow()
+        old = self.status
+        # one winner when two people report at once: the second finds the status moved on
+        if not claim_transition(self, {"status": old},
+                                {"status": status, "reason": reason, "note": note, "updated_at": utcnow()}):
+            raise InvalidTransition(f"{old} → {status}: changed meanwhile to {self.status}")
         self.events.append(ReferralEvent(status=status, reason=reason, actor_role=actor_role,
                                          user_id=user.id if user else None))
 

@@ -16,6 +16,7 @@ import datetime as dt
 import enum
 
 from sqlalchemy import (
+    JSON,
     DateTime,
     ForeignKey,
     Integer,
@@ -55,6 +56,12 @@ class OfferTranslation(db.Model):
     updated_by: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # a change waiting for moderation ({field: text}, by whom, since when); the published
+    # fields above stay what the public sees until a moderator approves it
+    pending: Mapped[dict | None] = mapped_column(JSON)
+    pending_by: Mapped[int | None] = mapped_column(Integer)
+    pending_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
 
     # Offer.translations (loaded with one IN query per batch of offers: list pages need them)
     offer: Mapped[Offer] = relationship(

@@ -32,6 +32,7 @@ from directory.models import (
     ImportRun,
     Offer,
     OfferRevision,
+    OfferTranslation,
     Organization,
     User,
     membership,
@@ -39,6 +40,7 @@ from directory.models import (
 from directory.moderation.forms import ApproveOrganizationForm, ImportForm, ReturnForm
 from directory.offers import editing, freshness, importer, vocabulary
 from directory.offers.states import offer_state, open_revisions
+from directory.providers import translations as offer_translations
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 PER_PAGE = 50
@@ -70,6 +72,8 @@ def queue():
     return render_template(
         "moderation/queue.html", organizations=organizations, members=_members([o.id for o in organizations]),
         revisions=revisions, hidden_count=hidden, approve_org_form=ApproveOrganizationForm(),
+        translations=offer_translations.pending_translations(),
+        language_name=offer_translations.language_name,
     )
 
 
@@ -115,7 +119,11 @@ def approve(revision_id: int):
     except editing.WorkflowError as exc:
         db.session.rollback()
         flash(str(exc), "error")
-        return redirect(url_for("moderation.review", revision_id=revision_id))
+        return redirect(url_for("moderation.review", revision_id=revision_id)), 303
+    except editing.VersionConflict:
+        db.session.rollback()
+        flash(_("Das Angebot wurde gerade gespeichert. Bitte prüfen Sie den Vorschlag noch einmal."), "error")
+        return redirect(url_for("moderation.review", revision_id=revision_id)), 303
     db.session.commit()
     flash(_("„%(title)s“ ist freigegeben und veröffentlicht.", title=offer.title), "info")
     return redirect(url_for("moderation.queue"))
@@ -139,6 +147,73 @@ def send_back(revision_id: int):
     return redirect(url_for("moderation.queue"))
 
 
+# --- translations proposed by organisations that are not trusted ------------------------------------
+
+def _translation_or_404(translation_id: int) -> OfferTranslation:
+    return db.session.get(OfferTranslation, translation_id) or abort(404)
+
+
+@bp.get("/uebersetzungen/<int:translation_id>")
+@roles_required(*STAFF)
+def review_translation(translation_id: int):
+    return _render_translation(_translation_or_404(translation_id), ReturnForm())
+
+
+def _render_translation(translation: OfferTranslation, return_form: ReturnForm, status: int = 200):
+    from directory.models import TRANSLATED_FIELDS, User
+    author = db.session.get(User, translation.pending_by) if translation.pending_by else None
+    rows = [(name, getattr(translation.offer, name) or "", getattr(translation, name) or "",
+             (translation.pending or {}).get(name, "")) for name in TRANSLATED_FIELDS]
+    return render_template(
+        "moderation/translation.html", translation=translation, offer=translation.offer, rows=rows,
+        author=author, language_name=offer_translations.language_name(translation.language_code),
+        return_form=return_form, approve_form=ActionForm(), labels=editing.FIELD_LABELS,
+    ), status
+
+
+def _version_field() -> int:
+    raw = request.form.get("version", "")
+    if not (raw.isascii() and raw.isdigit() and len(raw) < 10):
+        abort(400)
+    return int(raw)
+
+
+@bp.post("/uebersetzungen/<int:translation_id>/freigeben")
+@roles_required(*STAFF)
+def approve_translation(translation_id: int):
+    translation = _translation_or_404(translation_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        offer_translations.approve_pending(translation, current_user, _version_field())
+    except offer_translations.TranslationDecided as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("moderation.review_translation", translation_id=translation_id)), 303
+    db.session.commit()
+    flash(_("Die Übersetzung von „%(title)s“ ist freigegeben.", title=translation.offer.title), "info")
+    return redirect(url_for("moderation.queue"))
+
+
+@bp.post("/uebersetzungen/<int:translation_id>/zurueckgeben")
+@roles_required(*STAFF)
+def return_translation(translation_id: int):
+    translation = _translation_or_404(translation_id)
+    form = ReturnForm()
+    if not form.validate_on_submit():
+        return _render_translation(translation, form, 400)
+    title = translation.offer.title
+    try:
+        offer_translations.return_pending(translation, current_user, _version_field(), form.reason.data)
+    except offer_translations.TranslationDecided as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("moderation.review_translation", translation_id=translation_id)), 303
+    db.session.commit()
+    flash(_("Die Übersetzung von „%(title)s“ ist mit Ihrer Begründung zurückgegeben.", title=title), "info")
+    return redirect(url_for("moderation.queue"))
+
+
 # --- organisations ----------------------------------------------------------------------------------
 
 @bp.get("/organisationen")
@@ -158,10 +233,10 @@ def approve_organization(organization_id: int):
     form = ApproveOrganizationForm()
     if not form.validate_on_submit():
         abort(400)
-    if org.approved:
+    if org.approved or not editing.approve_organization(org, current_user, trusted=form.trusted.data):
+        db.session.rollback()
         flash(_("„%(name)s“ ist schon freigegeben.", name=org.name), "info")
     else:
-        editing.approve_organization(org, current_user, trusted=form.trusted.data)
         db.session.commit()
         flash(_("„%(name)s“ ist freigegeben.", name=org.name), "info")
     return redirect(request.referrer if (request.referrer or "").startswith(request.host_url) else url_for("moderation.queue"))
@@ -174,10 +249,7 @@ def set_trusted(organization_id: int):
     form = ApproveOrganizationForm()
     if not form.validate_on_submit():
         abort(400)
-    if bool(org.trusted) != bool(form.trusted.data):
-        editing.record("edited", user=current_user, organization=org,
-                       changes={"trusted": [bool(org.trusted), bool(form.trusted.data)]})
-        org.trusted = bool(form.trusted.data)
+    if editing.set_trusted(org, current_user, bool(form.trusted.data)):
         db.session.commit()
     flash(_("„%(name)s“: %(state)s", name=org.name,
             state=_("veröffentlicht ohne Prüfung") if org.trusted else _("Angebote werden geprüft")), "info")

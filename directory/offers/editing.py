@@ -29,9 +29,13 @@ from typing import Any
 from babel.dates import format_date as babel_date
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select, update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import or_, select
 
+from directory.core.concurrency import (  # noqa: F401  (VersionConflict: raised by save_offer)
+    VersionConflict,
+    claim_transition,
+    claim_version,
+)
 from directory.core.geo import district_for_point
 from directory.core.mail import (
     external_url,
@@ -124,17 +128,14 @@ ACTION_LABELS = {
     "confirmed": _l("als aktuell bestätigt"),
     "imported": _l("importiert"),
     "hidden_stale": _l("aus der Suche ausgeblendet (lange nicht bestätigt)"),
+    "translated": _l("Übersetzung gespeichert"),
+    "translation_proposed": _l("Übersetzung zur Prüfung eingereicht"),
+    "translation_approved": _l("Übersetzung freigegeben"),
+    "translation_returned": _l("Übersetzung zurückgegeben"),
+    "translation_deleted": _l("Übersetzung gelöscht"),
     "location_created": _l("Ort angelegt"),
     "location_edited": _l("Ort geändert"),
 }
-
-
-class VersionConflict(Exception):
-    """Someone saved the offer since the editor loaded it."""
-
-    def __init__(self, current_version: int):
-        super().__init__(f"offer changed meanwhile (now version {current_version})")
-        self.current_version = current_version
 
 
 class WorkflowError(ValueError):
@@ -214,6 +215,12 @@ def data_from_offer(offer: Offer) -> dict:
     return normalise(data)
 
 
+def changed_fields(old: dict, new: dict) -> dict[str, list]:
+    """``{field: [old, new]}`` of the keys whose values differ (plain records: locations,
+    translations; offers use :func:`diff`)."""
+    return {k: [old.get(k), new.get(k)] for k in new if old.get(k) != new.get(k)}
+
+
 def diff(old: dict, new: dict) -> dict[str, list]:
     """Fields whose values differ: ``{field: [old, new]}`` (both normalised)."""
     a, b = normalise(old), normalise(new)
@@ -286,6 +293,16 @@ def organization_locations(organization: Organization) -> list[Location]:
     ))
 
 
+def own_location_ids(organization: Organization, ids) -> list[int]:
+    """The ids among ``ids`` that the organisation may use (see organization_locations);
+    any other id – another organisation's place – is dropped."""
+    wanted = {int(i) for i in ids or ()}
+    if not wanted:
+        return []
+    allowed = {loc.id for loc in organization_locations(organization)}
+    return sorted(wanted & allowed)
+
+
 def can_edit_location(user: User, location: Location) -> bool:
     if not user.is_authenticated:
         return False
@@ -341,20 +358,6 @@ def editor_state(offer: Offer) -> tuple[dict, int, OfferRevision | None]:
     return data_from_offer(offer), offer.version, revision
 
 
-def claim_version(offer: Offer, expected: int) -> None:
-    """Atomically raise the version from ``expected``; VersionConflict if it moved on."""
-    result = db.session.execute(
-        update(Offer)
-        .where(Offer.id == offer.id, Offer.version == expected)
-        .values(version=Offer.version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        current = db.session.scalar(select(Offer.version).where(Offer.id == offer.id))
-        raise VersionConflict(current or 0)
-    set_committed_value(offer, "version", expected + 1)
-
-
 @dataclass
 class SaveOutcome:
     offer: Offer
@@ -393,6 +396,7 @@ def save_offer(offer: Offer | None, organization: Organization, data: dict, user
             raise WorkflowError(str(_l("Archivierte Angebote können nicht bearbeitet werden. Bitte stellen Sie das Angebot zuerst wieder her.")))
         claim_version(offer, offer.version if expected_version is None else expected_version)
     data = normalise(data)
+    data["locations"] = own_location_ids(organization, data["locations"])
     created = [create_location(organization, values, user) for values in new_locations]
     if created:
         data["locations"] = sorted(set(data["locations"]) | {loc.id for loc in created})
@@ -518,23 +522,46 @@ def pending_revisions() -> list[OfferRevision]:
     ))
 
 
+def _already_decided(revision: OfferRevision) -> WorkflowError:
+    by = _name(revision.decided_by) if revision.decided_by_id else None
+    if revision.state == RevisionState.approved.value:
+        text = _l("Dieser Vorschlag wurde schon freigegeben (von %(name)s).", name=by) if by else \
+            _l("Dieser Vorschlag wurde schon freigegeben.")
+    elif revision.state == RevisionState.returned.value:
+        text = _l("Dieser Vorschlag wurde schon zurückgegeben (von %(name)s).", name=by) if by else \
+            _l("Dieser Vorschlag wurde schon zurückgegeben.")
+    else:
+        text = _l("Dieser Vorschlag wurde schon bearbeitet.")
+    return WorkflowError(str(text))
+
+
+def _decide(revision: OfferRevision, state: RevisionState, moderator: User, reason: str = "") -> None:
+    """Close a pending revision – only if it is still pending (one winner among concurrent
+    moderators); the others get WorkflowError with who decided."""
+    values = {"state": state.value, "decided_by_id": moderator.id, "decided_at": utcnow()}
+    if reason:
+        values["reason"] = reason
+    if not claim_transition(revision, {"state": RevisionState.pending.value}, values):
+        raise _already_decided(revision)
+
+
 def approve(revision: OfferRevision, moderator: User) -> Offer:
-    """Apply the revision to the offer and publish it."""
+    """Apply the revision to the offer and publish it (once, however many moderators click)."""
     offer = revision.offer
     if revision.state != RevisionState.pending.value:
-        raise WorkflowError(str(_l("Dieser Vorschlag wurde schon bearbeitet.")))
+        raise _already_decided(revision)
     if offer.status == OfferStatus.archived.value:
         raise WorkflowError(str(_l("Das Angebot ist archiviert.")))
     if not offer.organization.approved:
         raise WorkflowError(str(_l("Die Organisation ist noch nicht freigegeben. Bitte geben Sie zuerst die Organisation frei.")))
+    _decide(revision, RevisionState.approved, moderator)
     before = data_from_offer(offer)
     apply_data(offer, revision.data)
-    offer.version += 1
+    claim_version(offer, offer.version)
     changes = diff(before, revision.data)
     was_published = offer.is_published
     offer.status = OfferStatus.published.value
     offer.last_confirmed = dt.date.today()
-    _close(revision, RevisionState.approved, moderator)
     record("approved", user=moderator, offer=offer, changes=changes if was_published else {},
            note=str(_l("Vorschlag von %(name)s", name=_name(revision.created_by))))
     _notify_provider(revision, approved=True)
@@ -546,16 +573,17 @@ def send_back(revision: OfferRevision, moderator: User, reason: str) -> None:
     if not reason:
         raise WorkflowError(str(_l("Bitte geben Sie einen Grund an, damit der Anbieter weiß, was zu tun ist.")))
     if revision.state != RevisionState.pending.value:
-        raise WorkflowError(str(_l("Dieser Vorschlag wurde schon bearbeitet.")))
-    _close(revision, RevisionState.returned, moderator, reason)
+        raise _already_decided(revision)
+    _decide(revision, RevisionState.returned, moderator, reason)
     record("returned", user=moderator, offer=revision.offer, note=reason)
     _notify_provider(revision, approved=False)
 
 
-def approve_organization(organization: Organization, moderator: User, trusted: bool = False) -> None:
-
-    organization.approved = True
-    organization.trusted = bool(trusted)
+def approve_organization(organization: Organization, moderator: User, trusted: bool = False) -> bool:
+    """Approve the organisation; False (nothing recorded, no mail) if it already was."""
+    if not claim_transition(organization, {"approved": False}, {"approved": True, "trusted": bool(trusted)},
+                            bump_version=True):
+        return False
     record("edited", user=moderator, organization=organization,
            changes={"approved": [False, True], **({"trusted": [False, True]} if trusted else {})},
            note=str(_l("Organisation freigegeben")))
@@ -567,6 +595,17 @@ def approve_organization(organization: Organization, moderator: User, trusted: b
                org=organization.name, url=external_url("provider.dashboard"))),
         kind="organization_approved",
     )
+    return True
+
+
+def set_trusted(organization: Organization, moderator: User, trusted: bool) -> bool:
+    """Change whether the organisation publishes without review; False if it already was so."""
+    old = bool(organization.trusted)
+    if old == bool(trusted) or not claim_transition(organization, {"trusted": old}, {"trusted": bool(trusted)},
+                                                    bump_version=True):
+        return False
+    record("edited", user=moderator, organization=organization, changes={"trusted": [old, bool(trusted)]})
+    return True
 
 
 def _notify_staff_of_submission(offer: Offer, change: bool) -> None:
@@ -602,24 +641,26 @@ def _notify_provider(revision: OfferRevision, approved: bool) -> None:
 
 # --- archive, restore, confirm ----------------------------------------------------------------------
 
-def archive(offer: Offer, user: User) -> None:
-    if offer.status == OfferStatus.archived.value:
-        return
+def archive(offer: Offer, user: User) -> bool:
+    """Archive the offer; False if it already was (by this or a concurrent request)."""
     old = offer.status
-    offer.status = OfferStatus.archived.value
-    offer.version += 1
+    if old == OfferStatus.archived.value or not claim_transition(
+            offer, {"status": old}, {"status": OfferStatus.archived.value}, bump_version=True):
+        return False
     revision = open_revision(offer)
     if revision is not None:
         _close(revision, RevisionState.superseded, user)
     record("archived", user=user, offer=offer, changes={"status": [old, offer.status]})
+    return True
 
 
-def restore(offer: Offer, user: User) -> None:
-    if offer.status != OfferStatus.archived.value:
-        return
-    offer.status = OfferStatus.draft.value
-    offer.version += 1
+def restore(offer: Offer, user: User) -> bool:
+    """Bring an archived offer back as a draft; False if it was not archived (any more)."""
+    if offer.status != OfferStatus.archived.value or not claim_transition(
+            offer, {"status": OfferStatus.archived.value}, {"status": OfferStatus.draft.value}, bump_version=True):
+        return False
     record("restored", user=user, offer=offer, changes={"status": [OfferStatus.archived.value, offer.status]})
+    return True
 
 
 def confirm(offer: Offer, user: User | None, today: dt.date | None = None, note: str = "") -> bool:
@@ -628,8 +669,7 @@ def confirm(offer: Offer, user: User | None, today: dt.date | None = None, note:
         return False
     today = today or dt.date.today()
     old = offer.last_confirmed
-    if old != today:
-        offer.last_confirmed = today
+    if old != today and claim_transition(offer, {"last_confirmed": old}, {"last_confirmed": today}):
         record("confirmed", user=user, offer=offer,
                changes={"last_confirmed": [_iso(old), today.isoformat()]}, note=note)
     return True
@@ -716,8 +756,9 @@ def preview(data: dict, organization: Organization, vocab, locale: str,
 
     data = normalise(data)
     locations = []
-    if data["locations"]:
-        for loc in db.session.scalars(select(Location).where(Location.id.in_(data["locations"])).order_by(Location.name)):
+    ids = own_location_ids(organization, data["locations"])
+    if ids:
+        for loc in db.session.scalars(select(Location).where(Location.id.in_(ids)).order_by(Location.name)):
             locations.append(SimpleNamespace(name=loc.name, address=loc.address, postcode=loc.postcode,
                                              city=loc.city, lat=loc.lat, lon=loc.lon,
                                              district=vocab.districts[loc.district_code].label

@@ -94,6 +94,8 @@ def parse(args, vocab: vocabulary.Vocabulary) -> WidgetQuery:
     raw_org = params.one("organization")
     if raw_org:
         organization = db.session.get(Organization, int(raw_org)) if is_id(raw_org) else None
+        if organization is not None and not organization.approved:
+            organization = None  # unapproved organisations are not public: "unknown", like a wrong id
         if organization is None:
             params.error("organization", _l("Unbekannte Organisation: %(value)s", value=raw_org[:40]))
     title = params.one("title")

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
+from directory.accounts.auth import safe_next
 from directory.accounts.permissions import (
     get_own_offer_or_404,
     get_own_organization_or_404,
@@ -324,10 +325,7 @@ def _home() -> str:
 
 def _back():
     """Back to the page the button was on (a local path in the form's ``next``), else home."""
-    target = request.form.get("next") or ""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return redirect(target)
-    return redirect(_home())
+    return redirect(safe_next(request.form.get("next")) or _home())
 
 
 @bp.post("/angebote/<int:offer_id>/bestaetigen")
@@ -350,9 +348,12 @@ def archive_offer(offer_id: int):
     offer = get_own_offer_or_404(offer_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    editing.archive(offer, current_user)
-    db.session.commit()
-    flash(_("„%(title)s“ ist archiviert und nicht mehr in der Suche. Der Verlauf bleibt erhalten.", title=offer.title), "info")
+    if editing.archive(offer, current_user):
+        db.session.commit()
+        flash(_("„%(title)s“ ist archiviert und nicht mehr in der Suche. Der Verlauf bleibt erhalten.", title=offer.title), "info")
+    else:
+        db.session.rollback()
+        flash(_("„%(title)s“ war schon archiviert.", title=offer.title), "info")
     return _back()
 
 
@@ -362,7 +363,10 @@ def restore_offer(offer_id: int):
     offer = get_own_offer_or_404(offer_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    editing.restore(offer, current_user)
+    if not editing.restore(offer, current_user):
+        db.session.rollback()
+        flash(_("„%(title)s“ ist nicht archiviert.", title=offer.title), "info")
+        return redirect(url_for("provider.edit_offer", offer_id=offer.id))
     db.session.commit()
     flash(_("„%(title)s“ ist wiederhergestellt – als Entwurf. Reichen Sie es ein, um es wieder zu veröffentlichen.", title=offer.title), "info")
     return redirect(url_for("provider.edit_offer", offer_id=offer.id))
@@ -381,6 +385,7 @@ def edit_location(location_id: int):
             "name": location.name, "address": location.address, "postcode": location.postcode,
             "lat": location.lat, "lon": location.lon,
             "wheelchair_accessible": {True: "1", False: "0"}.get(location.wheelchair_accessible, ""),
+            "version": str(location.version),
         })
         return render_template("providers/location.html", form=form, location=location, district=_district_name(location))
     form = LocationForm()
@@ -402,11 +407,34 @@ def edit_location(location_id: int):
     if (form.lat.data is None) != (form.lon.data is None):
         form.lat.errors = list(form.lat.errors) + [_("Bitte Breiten- und Längengrad angeben – oder beide leer lassen.")]
         return render_template("providers/location.html", form=form, location=location, district=None), 400
-    before = {k: getattr(location, k) for k in ("name", "address", "postcode", "lat", "lon", "district_code", "wheelchair_accessible")}
-    location.name, location.address, location.postcode = form.name.data, form.address.data or "", form.postcode.data or ""
-    location.lat, location.lon = form.lat.data, form.lon.data
-    location.wheelchair_accessible = {"1": True, "0": False}.get(form.wheelchair_accessible.data or "")
-    location.district_code = _district_code_for(location.lat, location.lon)
+    version = form.version.data or ""
+    if not (version.isascii() and version.isdigit() and len(version) < 10):
+        abort(400)
+    fields = ("name", "address", "postcode", "lat", "lon", "district_code", "wheelchair_accessible")
+    before = {k: getattr(location, k) for k in fields}
+    submitted = {
+        "name": form.name.data, "address": form.address.data or "", "postcode": form.postcode.data or "",
+        "lat": form.lat.data, "lon": form.lon.data,
+        "district_code": _district_code_for(form.lat.data, form.lon.data),
+        "wheelchair_accessible": {"1": True, "0": False}.get(form.wheelchair_accessible.data or ""),
+    }
+    try:
+        editing.claim_version(location, int(version))
+    except editing.VersionConflict as conflict:
+        db.session.rollback()
+        db.session.refresh(location)
+        current = {k: getattr(location, k) for k in fields}
+        form.version.data = str(conflict.current_version)
+        form.version.raw_data = [form.version.data]
+        vocab = vocabulary.load(current_language())
+        last = db.session.scalar(select(ChangeRecord).where(ChangeRecord.location_id == location.id)
+                                 .order_by(ChangeRecord.id.desc()).limit(1))
+        return render_template(
+            "providers/location.html", form=form, location=location, district=_district_name(location),
+            conflict=editing.describe_changes(editing.changed_fields(current, submitted), vocab, current_language()),
+            conflict_by=last), 409
+    for name, value in submitted.items():
+        setattr(location, name, value)
     changes = {k: [v, getattr(location, k)] for k, v in before.items() if getattr(location, k) != v}
     if changes:
         editing.record("location_edited", user=current_user, location=location, changes=changes)

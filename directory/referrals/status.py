@@ -39,6 +39,8 @@ def apply_status_change(item: ReferralOffer, data, actor_role: str) -> str | Non
     try:
         item.change(new, actor_role, current_user, reason=reason, note=note)
     except InvalidTransition:
+        if item.status == new:
+            return _("Der Status ist schon „%(status)s“ (gerade eben gemeldet).", status=STATUS_LABELS[new])
         return _("„%(new)s“ ist nach „%(old)s“ nicht möglich.",
                  new=STATUS_LABELS[new], old=STATUS_LABELS.get(item.status, item.status))
     return None

@@ -1,13 +1,13 @@
 """search change log: keeps every app server's in-process search index current
 
 Revision ID: 0013
-Revises: 0005
+Revises: 0006
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0013'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

@@ -222,6 +222,10 @@
     var box = map.getContainer().closest(".wegweiser-map");
     if (!box || box.wegweiserReady) return;
     box.wegweiserReady = true;
+    if (box.dataset.height && box.style.height !== box.dataset.height) {
+      box.style.height = box.dataset.height;
+      map.invalidateSize();
+    }
     var island = box.querySelector("script.wegweiser-map-data");
     var data = {};
     try { data = island ? JSON.parse(island.textContent) : {}; } catch (e) { data = {}; }

@@ -42,14 +42,24 @@ def old_tokens():
 def test_sign_up_creates_a_provider_and_an_unapproved_organisation(client, login_as):
     moderator = make_user("moderator", email="stadt@example.org")
     response = sign_up(client)
-    assert response.status_code == 302 and response.headers["Location"].endswith("/anbieter/")
+    assert response.status_code == 200 and "Wir haben Ihnen eine E-Mail geschickt" in response.get_data(as_text=True)
     user = db.session.scalar(select(User).where(User.email == "aylin@example.org"))
     org = user.organizations[0]
-    assert user.role == "provider" and user.password_hash.startswith("scrypt:")
+    assert user.role == "provider" and user.password_hash.startswith("scrypt:") and user.active is False
     assert org.name == "Nachbarschaftstreff Rodenbeck" and org.approved is False and org.trusted is False
+    assert client.get("/anbieter/").status_code == 302  # not signed in before the address is confirmed
+    assert mails(to=moderator.email, kind="signup") == []
+    link = link_in(mails(to="aylin@example.org", kind="signup_confirm")[0].body, "/registrieren/bestaetigen/")
+    assert client.get(link).status_code == 200  # a visit (mail scanner) activates nothing
+    db.session.refresh(user)
+    assert user.active is False
+    response = client.post(link, data={"csrf_token": csrf_token(client, link)})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/anbieter/")
     assert "wartet auf Freigabe" in client.get("/anbieter/").get_data(as_text=True)
     (notice,) = mails(to=moderator.email, kind="signup")
     assert "Nachbarschaftstreff Rodenbeck" in notice.body and "/moderation/" in notice.body
+    client.post("/abmelden", data={"csrf_token": csrf_token(client, "/anbieter/")})
+    assert client.get(link).status_code == 400  # one-time
 
 
 @pytest.mark.parametrize("overrides, message", [
@@ -65,13 +75,21 @@ def test_sign_up_rejects_bad_input_with_field_messages(client, overrides, messag
     assert db.session.scalar(select(func.count(User.id))) == 0
 
 
-def test_sign_up_refuses_known_email_and_known_organisation(client):
+def test_sign_up_refuses_a_known_organisation(client):
     make_org(name="Nachbarschaftstreff Rodenbeck")
     db.session.commit()
     assert "schon im Wegweiser" in sign_up(client).get_data(as_text=True)
+
+
+def test_sign_up_with_a_known_email_answers_like_a_new_one(client):
+    """The page does not tell whether an account exists; the owner of the address gets a hint."""
+    new = sign_up(client, email="neu@example.org", organization_name="Neu e.V.")
     make_user("provider", email="aylin@example.org")
-    response = sign_up(client, organization_name="Etwas Neues")
-    assert response.status_code == 400 and "schon ein Konto" in response.get_data(as_text=True)
+    known = sign_up(client, organization_name="Etwas Neues")
+    assert (known.status_code, known.get_data(as_text=True)) == (new.status_code, new.get_data(as_text=True))
+    (hint,) = mails(to="aylin@example.org")
+    assert hint.kind == "signup_known" and "/passwort-vergessen" in hint.body
+    assert db.session.scalar(select(func.count(User.id)).where(User.email == "aylin@example.org")) == 1
 
 
 def test_sign_up_is_rate_limited(app, client):
@@ -117,7 +135,7 @@ def test_invitation_for_an_existing_account_joins_after_login(client, login_as):
     client.post("/abmelden", data={"csrf_token": csrf_token(client, "/anbieter/")})
     assert "Bitte melden Sie sich an" in client.get(path).get_data(as_text=True)
     with client.session_transaction() as session:
-        session["_user_id"] = str(member.id)
+        session["_user_id"] = member.get_id()
     g.pop("_login_user", None)  # the test's app context outlives requests; forget the logged-out user
     client.post(path, data={"csrf_token": csrf_token(client, path)})
     db.session.refresh(member)

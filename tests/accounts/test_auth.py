@@ -93,10 +93,11 @@ def test_rate_limit_uses_redis_when_configured(databases, backend):
     assert codes == [401, 401, 429]
 
 
-def test_redis_url_selects_redis_storage_and_memory_otherwise(monkeypatch):
+def test_redis_url_selects_redis_storage_and_the_database_otherwise(monkeypatch):
     from directory import config
 
     monkeypatch.delenv("REDIS_URL", raising=False)
-    assert config.from_environment("/tmp")["RATELIMIT_STORAGE_URI"] == "memory://"
+    monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
+    assert config.from_environment("/tmp")["RATELIMIT_STORAGE_URI"] == "wegweiser+db://"
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
     assert config.from_environment("/tmp")["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"

@@ -11,6 +11,8 @@ Usage in a Playwright test::
 ``static/vendor/axe-core/axe.min.js`` is copied from node_modules by ``make install``
 (scripts/vendor_assets.py). The file is injected with ``page.add_script_tag(path=...)``, so it
 is never fetched over the network and the page under test does not need to serve it.
+Pages whose Content-Security-Policy forbids inline scripts load the same file from the
+app's own /static/ instead (a script from 'self' is allowed).
 """
 from __future__ import annotations
 
@@ -26,7 +28,8 @@ def inject(page) -> None:
     if not AXE_JS.is_file():
         raise AssertionError(f"{AXE_JS} is missing: run `make install` (npm ci + scripts/vendor_assets.py)")
     if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE_JS))
+        origin = page.evaluate("window.location.origin")
+        page.add_script_tag(url=origin + "/static/vendor/axe-core/axe.min.js")
 
 
 def run_axe(page, tags: list[str] | None = None, include: str | None = None,

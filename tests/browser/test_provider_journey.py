@@ -14,7 +14,7 @@ from directory.extensions import db
 from directory.models import Offer
 from tests.browser.axe import assert_no_serious_violations
 from tests.browser.conftest import screenshot
-from tests.workflow_support import make_user
+from tests.workflow_support import link_in, mails, make_user
 
 pytestmark = pytest.mark.browser
 PASSWORD = "ein-langes-passwort"
@@ -39,6 +39,13 @@ def sign_up(page, server, name, email, organization):
     page.fill("#password2", PASSWORD)
     with page.expect_navigation():
         page.click("button:has-text('Registrieren')")
+    assert "E-Mail geschickt" in page.inner_text("main")
+    # the link in the confirmation mail (read from the outbox) activates the account
+    db.session.expire_all()
+    link = link_in(mails(to=email, kind="signup_confirm")[0].body, "/registrieren/bestaetigen/")
+    page.goto(server.url + link)
+    with page.expect_navigation():
+        page.click("button:has-text('Konto aktivieren')")
 
 
 def click_action(page, value: str, row: str | None = None):

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 def test_provider_translates_an_offer_and_a_visitor_reads_it(scratch_server, page_factory, committed_app):
     committed_app.config["MAP_TILE_URL"] = ""
-    org = make_org(name="Sprachtreff e.V.")
+    org = make_org(name="Sprachtreff e.V.", trusted=True)  # trusted: its translations are public at once
     offer = make_offer(organization=org, title="Sprachcafé am Markt", summary="Deutsch üben bei Tee.",
                        plain_summary="Sie üben Deutsch. Es gibt Tee.")
     db.session.commit()

@@ -296,7 +296,7 @@ def test_container_id_class_label_texts_and_points_url(cfg_off):
     assert attr(parts, "class").split() == ["wegweiser-map", "results-map"]
     assert attr(parts, "role") == "region"
     assert attr(parts, "aria-label") == "Karte der Ergebnisse"
-    assert attr(parts, "style") == "height: 420px"
+    assert attr(parts, "data-height") == "420px" and attr(parts, "style") is None
     assert attr(parts, "data-points-url") == POINTS_URL
     assert attr(parts, "data-text-consent-button") == "Karte laden"
     assert attr(parts, "data-text-zoom-in") == "Vergrößern"
@@ -316,7 +316,7 @@ def test_translated_texts_are_passed_on():
 def test_custom_label_and_height(cfg_off):
     parts = results(None, cfg_off, height="300px", label="Karte: Sprachkurse")
     assert attr(parts, "aria-label") == "Karte: Sprachkurse"
-    assert attr(parts, "style") == "height: 300px"
+    assert attr(parts, "data-height") == "300px" and attr(parts, "style") is None
 
 
 @pytest.mark.parametrize("height", ["300", "1px; background: url(x)", "}"])
@@ -380,7 +380,7 @@ def test_detail_map_single_point(cfg_off):
     assert attr(parts, "class").split() == ["wegweiser-map", "detail-map"]
     assert attr(parts, "aria-label") == "Karte der Standorte"
     assert attr(parts, "data-marker-count") == "1"
-    assert attr(parts, "style") == "height: 220px"
+    assert attr(parts, "data-height") == "220px" and attr(parts, "style") is None
     assert island(parts) == {"kind": "places", "points": [
         {"lat": 52.2905, "lon": 8.9167, "title": "Rathaus", "address": "Markt 1", "icon": "/static/img/x.svg",
          "category": "Sport"}]}

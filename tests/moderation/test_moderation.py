@@ -161,5 +161,5 @@ def test_revision_that_was_decided_cannot_be_decided_again(client, login_as):
     token = csrf_token(client, url)
     client.post(url + "/freigeben", data={"csrf_token": token})
     response = client.post(url + "/zurueckgeben", data={"csrf_token": token, "reason": "zu spät"}, follow_redirects=True)
-    assert "schon bearbeitet" in response.get_data(as_text=True)
+    assert "schon freigegeben" in response.get_data(as_text=True)
     assert db.session.get(OfferRevision, revision.id).state == "approved"

@@ -108,3 +108,17 @@ def test_empty_form_fields_mean_not_chosen(demo_client):
     response = demo_client.get("/daten/widget?organization=&district=baerenkaempen&language=&limit=4&title=&widget_lang=")
     assert response.status_code == 200
     assert demo_client.get("/widget?district=&language=ar").status_code == 200
+
+
+def test_widget_does_not_name_an_unapproved_organisation(app, client):
+    hidden = make_org(name="Noch nicht freigegeben e.V.", approved=False)
+    make_offer(organization=hidden, title="Geheimes Angebot")
+    db.session.commit()
+    response = client.get(f"/widget?organization={hidden.id}")
+    unknown = client.get("/widget?organization=999999")
+    html = response.get_data(as_text=True)
+    assert response.status_code == unknown.status_code == 400
+    assert "Noch nicht freigegeben" not in html and "Geheimes Angebot" not in html
+    # the same answer as for an id that does not exist
+    assert f"Unbekannte Organisation: {hidden.id}" in html
+    assert "Unbekannte Organisation: 999999" in unknown.get_data(as_text=True)

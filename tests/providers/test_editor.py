@@ -194,7 +194,8 @@ def test_location_pin_correction_moves_the_district_and_is_recorded(client, prov
     assert 'data-lat-input="lat"' in client.get(url).get_data(as_text=True)
     token = csrf_token(client, url)
     response = client.post(url, data={"csrf_token": token, "name": "Treff", "address": "Kuhlenstraße 1",
-                                      "postcode": "32427", "lat": "52.3047", "lon": "8.8883", "action": "save"})
+                                      "postcode": "32427", "lat": "52.3047", "lon": "8.8883", "action": "save",
+                                      "version": str(loc.version)})
     assert response.status_code == 302
     db.session.refresh(loc)
     assert loc.district_code == "baerenkaempen"
@@ -272,3 +273,34 @@ def test_form_fields_have_no_empty_aria_attributes(client, provider, org):
         assert '="None"' not in html, url
     html = post_editor(client, new_url(org), offer_form(title=""), action="save").get_data(as_text=True)
     assert 'aria-describedby="title-error" aria-invalid="true"' in html
+
+
+def test_preview_with_another_organisations_location_ids_shows_none_of_them(client, provider, org, foreign):
+    """A hand-made preview POST with foreign location ids (also of a place that is not public)
+    shows neither their names nor their addresses."""
+    hidden = make_location(organization=foreign.organization, name="Geheimer Schutzraum",
+                           address="Verborgene Gasse 7")
+    db.session.commit()
+    foreign_ids = [foreign.locations[0].id, hidden.id]
+    fields = offer_form(locations=[str(i) for i in foreign_ids])
+    response = post_editor(client, new_url(org), fields, action="preview")
+    html = response.get_data(as_text=True)
+    assert "Vorschau" in html
+    for loc in (foreign.locations[0], hidden):
+        assert loc.name not in html and loc.address not in html
+    assert only_offer().title == "Fremdes Angebot"  # nothing saved
+
+
+def test_domain_keeps_an_offer_to_its_own_locations(app, org, foreign):
+    """save_offer drops ids of other organisations' locations even if a form let them through."""
+    from directory.offers import editing
+    from tests.workflow_support import make_user
+
+    user = make_user("provider", [org], email="p@example.org")
+    own = make_location(organization=org, name="Eigener Ort")
+    db.session.flush()
+    data = editing.empty_data()
+    data.update(title="X", category_code="meeting", locations=[own.id, foreign.locations[0].id])
+    offer = editing.save_offer(None, org, data, user, submit=False).offer
+    db.session.commit()
+    assert [loc.id for loc in offer.locations] == [own.id]

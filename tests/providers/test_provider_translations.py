@@ -16,7 +16,8 @@ URL = "/anbieter/angebote/{id}/uebersetzungen"
 
 @pytest.fixture
 def own_offer(app):
-    org = make_org(name="Sprachtreff e.V.")
+    """An offer of a trusted organisation: its translations are published at once."""
+    org = make_org(name="Sprachtreff e.V.", trusted=True)
     offer = make_offer(organization=org, title="Sprachcafé am Markt", summary="Deutsch üben bei Tee.",
                        plain_summary="Sie üben Deutsch. Es gibt Tee.", description="Jeden Dienstag.")
     db.session.commit()
@@ -135,3 +136,80 @@ def test_the_offer_editor_links_to_the_translations(client, login_as, own_offer)
     login_as("provider", organizations=[own_offer.organization])
     html = client.get(f"/anbieter/angebote/{own_offer.id}").get_data(as_text=True)
     assert f'href="/anbieter/angebote/{own_offer.id}/uebersetzungen"' in html
+
+
+# --- untrusted organisations: translations are moderated; stale saves are told --------------------
+
+@pytest.fixture
+def untrusted_offer(app):
+    org = make_org(name="Neuer Verein", trusted=False)
+    offer = make_offer(organization=org, title="Nähcafé", summary="Gemeinsam nähen.")
+    db.session.commit()
+    return offer
+
+
+def test_untrusted_translation_waits_for_moderation_and_is_then_public(client, login_as, untrusted_offer):
+    from tests.workflow_support import mails, make_user
+
+    moderator = make_user("moderator", email="stadt@example.org")
+    author = login_as("provider", organizations=[untrusted_offer.organization])
+    url = URL.format(id=untrusted_offer.id) + "/en"
+    assert "Zur Prüfung einreichen" in client.get(url).get_data(as_text=True)
+    response = post(client, url, title="Sewing café", summary="Sewing together.", description="",
+                    plain_summary="", action="save", version="0")
+    assert response.status_code == 302
+    page = client.get(f"/en/angebote/{untrusted_offer.id}").get_data(as_text=True)
+    assert "Sewing café" not in page and "Nähcafé" in page  # not public yet
+    assert "Sewing café" not in db.session.get(type(untrusted_offer), untrusted_offer.id).search_text
+    assert "Sewing café" in client.get(url).get_data(as_text=True)  # the author sees the proposal
+    (notice,) = mails(to=moderator.email, kind="submitted")
+    assert "/moderation/uebersetzungen/" in notice.body
+
+    translation = db.session.scalar(select(OfferTranslation))
+    login_as("moderator")
+    assert f'data-translation-id="{translation.id}"' in client.get("/moderation/").get_data(as_text=True)
+    review = f"/moderation/uebersetzungen/{translation.id}"
+    token = csrf_token(client, review)
+    first = client.post(review + "/freigeben", data={"csrf_token": token, "version": str(translation.version)})
+    again = client.post(review + "/freigeben", data={"csrf_token": token, "version": str(translation.version)},
+                        follow_redirects=True)
+    assert first.status_code == 302 and again.status_code == 200
+    assert "schon bearbeitet" in again.get_data(as_text=True)
+    assert "Sewing café" in client.get(f"/en/angebote/{untrusted_offer.id}").get_data(as_text=True)
+    approvals = db.session.scalars(select(ChangeRecord).where(ChangeRecord.action == "translation_approved")).all()
+    assert len(approvals) == 1 and len(mails(to=author.email, kind="moderation_result")) == 1
+
+
+def test_returned_translation_stays_unpublished(client, login_as, untrusted_offer):
+    login_as("provider", organizations=[untrusted_offer.organization])
+    url = URL.format(id=untrusted_offer.id) + "/en"
+    post(client, url, title="Sewing", summary="", description="", plain_summary="", action="save", version="0")
+    translation = db.session.scalar(select(OfferTranslation))
+    login_as("moderator")
+    review = f"/moderation/uebersetzungen/{translation.id}"
+    response = client.post(review + "/zurueckgeben", data={"csrf_token": csrf_token(client, review),
+                                                          "version": str(translation.version), "reason": "unvollständig"})
+    assert response.status_code == 302
+    assert db.session.scalar(select(OfferTranslation)) is None  # never published: nothing left
+    assert "Sewing" not in client.get(f"/en/angebote/{untrusted_offer.id}").get_data(as_text=True)
+
+
+def test_stale_translation_save_is_a_conflict_with_the_differences(client, login_as, own_offer):
+    login_as("provider", organizations=[own_offer.organization])
+    url = URL.format(id=own_offer.id) + "/en"
+    assert post(client, url, title="Language café", summary="", description="", plain_summary="",
+                action="save", version="0").status_code == 302
+    translation = db.session.scalar(select(OfferTranslation))
+    loaded = str(translation.version)
+    assert post(client, url, title="Language café at the market", summary="", description="", plain_summary="",
+                action="save", version=loaded).status_code == 302
+    stale = post(client, url, title="Café of languages", summary="", description="", plain_summary="",
+                 action="save", version=loaded)
+    html = stale.get_data(as_text=True)
+    assert stale.status_code == 409
+    assert "Language café at the market" in html and "Café of languages" in html and 'class="diff"' in html
+    db.session.expire_all()
+    assert db.session.scalar(select(OfferTranslation)).title == "Language café at the market"
+    # a second first save (someone created the translation meanwhile) is a conflict too
+    assert post(client, URL.format(id=own_offer.id) + "/en", title="Other", summary="", description="",
+                plain_summary="", action="save", version="0").status_code == 409
