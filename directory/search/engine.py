@@ -18,7 +18,7 @@ from typing import Callable, Iterable
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, case, distinct, func, or_, select
+from sqlalchemy import Select, and_, case, distinct, false, func, literal, or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import ColumnElement
 
@@ -43,7 +43,10 @@ from directory.models import (
     offer_target_group,
 )
 from directory.offers.vocabulary import Vocabulary
-from directory.search import fulltext
+from directory.search import concepts as concept_index
+from directory.search import dictionary as term_dictionary
+from directory.search import fulltext, text
+from directory.search.understand import WordGroup, analyse, understood
 
 MAX_VALUE_LENGTH = 200
 MAX_VALUES_PER_PARAM = 50
@@ -83,6 +86,9 @@ class SearchQuery:
     page: int = 1
     per_page: int = 20
     today: dt.date = field(default_factory=dt.date.today)
+    literal: bool = False  # the words only as text, not as vocabulary values
+    sort_given: bool = False
+    groups: list[WordGroup] = field(default_factory=list)  # one per word (understand.py)
 
     def values(self, param: str) -> list[str]:
         return self.selected.get(param, [])
@@ -294,7 +300,7 @@ FACETS: tuple[Facet, ...] = (
     ),
 )
 FACETS_BY_PARAM = {f.param: f for f in FACETS}
-SCALAR_PARAMS = ("q", "near", "sort", "page")
+SCALAR_PARAMS = ("q", "near", "sort", "page", "literal")
 
 
 # --- parsing -----------------------------------------------------------------------------
@@ -324,7 +330,11 @@ def parse(args, vocab: Vocabulary, geocoder: Geocoder | None, per_page: int = 20
                             _l("Der Parameter „%(name)s“ darf nur einmal vorkommen.", name=name))
 
     query.q = one("q")
-    query.words = fulltext.terms(query.q)
+    query.words = text.query_words(query.q)
+    literal = one("literal")
+    if literal not in ("", "0", "1"):
+        errors["literal"] = str(_l("Ungültiger Wert für „wörtlich“: %(value)s", value=literal[:40]))
+    query.literal = literal == "1"
 
     for facet in FACETS:
         raw = [v.strip() for v in args.getlist(facet.param) if v.strip()]
@@ -369,7 +379,10 @@ def parse(args, vocab: Vocabulary, geocoder: Geocoder | None, per_page: int = 20
     if query.radius is not None and query.near is None and "near" not in errors:
         errors["radius"] = str(_l("Für die Entfernung bitte eine Adresse oder einen Ort angeben."))
 
-    sort = one("sort") or "relevance"
+    sort = one("sort")
+    query.sort_given = bool(sort)
+    # with a place, the nearest offers come first unless another order was chosen
+    sort = sort or ("distance" if query.near is not None else "relevance")
     if sort not in SORTS:
         errors["sort"] = str(_l("Unbekannte Sortierung: %(value)s", value=sort[:40]))
     elif sort == "distance" and query.near is None and "near" not in errors:
@@ -384,7 +397,36 @@ def parse(args, vocab: Vocabulary, geocoder: Geocoder | None, per_page: int = 20
 
     if errors:
         raise InvalidSearch(errors)
+    if query.words and has_app_context():
+        understand(query)
     return query
+
+
+def understand(query: SearchQuery) -> None:
+    """Turn the query's words into word groups against the app's term dictionary and concepts."""
+    app = current_app._get_current_object()
+    dictionary = term_dictionary.current(app, db.session, visible_clause(query.today))
+    concepts = None if query.literal else concept_index.current(app)
+    query.groups = analyse(query.words, dictionary, concepts)
+
+
+def corrected_query(query: SearchQuery) -> str | None:
+    """The query with each corrected word replaced by how offers write it ("Meinten Sie …?")."""
+    if not any(g.correction for g in query.groups):
+        return None
+    words = []
+    for g in query.groups:
+        if g.correction:
+            match = fulltext.match_clause(db.engine.dialect.name, Offer.id, [(g.correction, False)])
+            words.append(term_dictionary.surface_word(db.session, and_(visible_clause(query.today), match),
+                                                      g.correction))
+        else:
+            words.append(g.word)
+    return " ".join(words)
+
+
+def understood_values(query: SearchQuery) -> list:
+    return understood(query.groups)
 
 
 def _radius_key(radius: float) -> str:
@@ -419,7 +461,8 @@ def visible_clause(today: dt.date, hide_after_days: int | None = None) -> Column
 def where_clauses(query: SearchQuery, exclude: str | None = None) -> list[ColumnElement[bool]]:
     clauses = [visible_clause(query.today)]
     if query.words:
-        clauses.append(fulltext.match_clause(db.engine.dialect.name, Offer.id, query.words))
+        groups = [_group_clause(query, g) for g in query.groups if g.matchable]
+        clauses.append(or_(*groups) if groups else false())
     for facet in FACETS:
         values = query.values(facet.param)
         if values and facet.param != exclude:
@@ -427,12 +470,49 @@ def where_clauses(query: SearchQuery, exclude: str | None = None) -> list[Column
     return clauses
 
 
+def _text_clause(terms):
+    return fulltext.match_clause(db.engine.dialect.name, Offer.id, terms)
+
+
+def _concept_clause(query: SearchQuery, group: WordGroup) -> ColumnElement[bool] | None:
+    by_param: dict[str, list[str]] = {}
+    for c in group.concepts:
+        by_param.setdefault(c.param, []).append(c.code)
+    parts = [FACETS_BY_PARAM[p].clause(query, codes) for p, codes in by_param.items()]
+    return or_(*parts) if parts else None
+
+
+def _group_clause(query: SearchQuery, group: WordGroup) -> ColumnElement[bool]:
+    """An offer matches a word: it contains one of the word's terms or has one of its values."""
+    parts = [_text_clause(group.terms)] if group.terms else []
+    concept = _concept_clause(query, group)
+    if concept is not None:
+        parts.append(concept)
+    return or_(*parts)
+
+
+def _word_scores(query: SearchQuery):
+    """(words matched, words matched as values): more words first, all words best."""
+    groups = [g for g in query.groups if g.matchable]
+    if not groups:
+        return literal(0), literal(0)
+    matched = sum((case((_group_clause(query, g), 1), else_=0) for g in groups), literal(0))
+    as_values = [c for c in (_concept_clause(query, g) for g in groups) if c is not None]
+    valued = sum((case((c, 1), else_=0) for c in as_values), literal(0))
+    return matched, valued
+
+
 def matching_ids(query: SearchQuery, exclude: str | None = None) -> Select:
     return select(Offer.id).where(*where_clauses(query, exclude))
 
 
 def ordered(stmt: Select, query: SearchQuery) -> Select:
-    """Apply the query's sort order (joining the full-text ranking when needed)."""
+    """Apply the query's sort order (joining the full-text ranking when needed).
+
+    Relevance: offers matching more of the words first, then more of them as vocabulary
+    values, then the full-text rank. By distance: offers matching more words first, then
+    the nearest."""
+    words = bool(query.words and any(g.matchable for g in query.groups))
     if query.sort == "distance" and query.near is not None:
         nearest = (
             select(func.min(_distance2(query.near)))
@@ -440,12 +520,18 @@ def ordered(stmt: Select, query: SearchQuery) -> Select:
             .where(offer_location.c.offer_id == Offer.id, Location.lat.is_not(None))
             .scalar_subquery()
         )
-        return stmt.order_by(nearest.is_(None), nearest, Offer.id)
+        first = [_word_scores(query)[0].desc()] if words else []
+        return stmt.order_by(*first, nearest.is_(None), nearest, Offer.id)
     if query.sort == "updated":
         return stmt.order_by(Offer.updated_at.desc(), Offer.id.desc())
-    if query.words:
-        rank = fulltext.ranking(db.engine.dialect.name, Offer.__table__, query.words)
-        return stmt.join(rank, rank.c.offer_id == Offer.id).order_by(rank.c.rank, Offer.id)
+    if words:
+        matched, valued = _word_scores(query)
+        terms = [t for g in query.groups for t in g.terms]
+        if not terms:
+            return stmt.order_by(matched.desc(), valued.desc(), Offer.title, Offer.id)
+        rank = fulltext.ranking(db.engine.dialect.name, Offer.__table__, list(dict.fromkeys(terms)))
+        return (stmt.outerjoin(rank, rank.c.offer_id == Offer.id)
+                .order_by(matched.desc(), valued.desc(), func.coalesce(rank.c.rank, 0), Offer.title, Offer.id))
     return stmt.order_by(Offer.last_confirmed.is_(None), Offer.last_confirmed.desc(), Offer.title, Offer.id)
 
 

@@ -112,27 +112,56 @@ def test_past_one_off_dates_do_not_count_for_weekdays(app):
 @pytest.mark.parametrize("text,expected", [
     ("wohnung", ["Fit für die Wohnung"]),
     ("WOHN", ["Fit für die Wohnung"]),                    # prefix, any case
+    ("Wohnungen", ["Fit für die Wohnung"]),               # stemmed
     ("treppenhaus", ["Fit für die Wohnung"]),             # description
+    ("TREPPENHÄUSER", ["Fit für die Wohnung"]),
     ("mädchensport", ["Mädchensport"]),
-    ("sport frauen", []),                                 # all words must match
+    ("maedchensport", ["Mädchensport"]),                  # ae for ä
+    ("Madchensport", ["Mädchensport"]),                   # accent left out
+    ("Mädchenspott", ["Mädchensport"]),                   # a typo in a long word
+    ("Mülltrenung", ["Fit für die Wohnung"]),             # typo
+    ("sport", ["Mädchensport"]),                          # a part of a compound
     ("\"; DROP TABLE offer; --", []),                   # operators are just words
+    ("xylophon", []),                                     # a word no offer has
 ])
 def test_free_text_uses_the_database_index(app, sample, text, expected):
-    assert titles(run(app, q=text)) == expected
+    assert titles(run(app, q=text, literal="1")) == expected
+
+
+def test_more_of_the_words_rank_higher_but_not_all_are_required(app, sample):
+    result = run(app, q="Mädchen Sport Treppenhaus", literal="1")
+    assert [o.title for o in result.offers] == ["Mädchensport", "Fit für die Wohnung"]
+
+
+def test_words_that_name_a_vocabulary_value_count_as_that_value(app, sample):
+    # "Frauen" names the target group "Frauen und Mädchen", in any interface language
+    for q in ("Frauen", "women", "жінки", "نساء"):
+        assert titles(run(app, q=q)) == ["Frauencafé", "Mädchensport"], q
+    # literally, only the text counts ("Frauencafé" has the word as a compound part)
+    assert titles(run(app, q="Frauen", literal="1")) == ["Frauencafé"]
+    # "Fußball Mädchen": the sport offer for girls first
+    assert run(app, q="Fußball Mädchen").offers[0].title == "Mädchensport"
+
+
+def test_a_corrected_word_is_suggested(app, sample):
+    args = MultiDict({"q": "Treppenhauz wohnung"})
+    query = search.parse(args, vocabulary.load("de"), None)
+    assert search.corrected_query(query) == "Treppenhaus wohnung"
+    assert search.corrected_query(search.parse(MultiDict({"q": "wohnung"}), vocabulary.load("de"), None)) is None
 
 
 def test_free_text_finds_the_provider_name(app):
     org = make_org(name="Stadtsportverband")
     make_offer(title="Lauftreff", organization=org)
     db.session.commit()
-    assert titles(run(app, q="stadtsportverband")) == ["Lauftreff"]
+    assert titles(run(app, q="stadtsportverband", literal="1")) == ["Lauftreff"]
 
 
 def test_free_text_ranks_title_matches_first(app):
     make_offer(title="Kochkurs", description="Wir sprechen über Sprache beim Kochen.")
     make_offer(title="Sprachcafé", description="Treffen")
     db.session.commit()
-    assert [o.title for o in run(app, q="sprach").offers] == ["Sprachcafé", "Kochkurs"]
+    assert [o.title for o in run(app, q="sprach", literal="1").offers] == ["Sprachcafé", "Kochkurs"]
 
 
 def test_distance_filter_and_sort(app, sample):

@@ -1,0 +1,115 @@
+"""The terms that really occur in published offers, held in the app process for typo tolerance.
+
+Built from the database (``Offer.title_terms`` / ``Offer.text_terms`` of the visible offers),
+never from a file, so every app server builds the same one. It follows changes: at most every
+``SEARCH_DICTIONARY_CHECK_SECONDS`` (default 2) a request asks the database for a signature
+(number of visible offers, latest ``updated_at``); when that changed, the dictionary is built
+again. A search therefore never scans offers in Python: it looks words up here (a dict, a sorted
+list for prefixes, terms bucketed by length for rapidfuzz's edit distance) and lets the
+database's full-text index find the offers.
+"""
+from __future__ import annotations
+
+import bisect
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from rapidfuzz.distance import Levenshtein
+from rapidfuzz.process import extract
+from sqlalchemy import func, select
+
+from directory.models import Offer
+from directory.search import text
+
+_LOCK = threading.Lock()
+EXTENSION_KEY = "wegweiser_term_dictionary"
+
+
+@dataclass
+class TermDictionary:
+    df: dict[str, int] = field(default_factory=dict)  # term → number of offers containing it
+    signature: tuple = ()
+    checked_at: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.sorted_terms = sorted(self.df)
+        self.by_length: dict[int, list[str]] = {}
+        for term in self.sorted_terms:
+            self.by_length.setdefault(len(term), []).append(term)
+
+    @classmethod
+    def from_documents(cls, documents, signature: tuple = ()) -> TermDictionary:
+        """From an iterable of term strings (one per offer: title terms + text terms)."""
+        df: Counter[str] = Counter()
+        for doc in documents:
+            df.update(set(doc.split()))
+        return cls(dict(df), signature)
+
+    def __contains__(self, term: str) -> bool:
+        return term in self.df
+
+    def has_prefix(self, prefix: str) -> bool:
+        i = bisect.bisect_left(self.sorted_terms, prefix)
+        return i < len(self.sorted_terms) and self.sorted_terms[i].startswith(prefix)
+
+    def corrections(self, term: str, max_edits: int, limit: int = 3) -> list[str]:
+        """Known terms within `max_edits` edits of `term`: fewest edits first, then the most
+        frequent (rapidfuzz's Levenshtein distance on the terms of similar length)."""
+        if max_edits <= 0:
+            return []
+        candidates = []
+        for n in range(len(term) - max_edits, len(term) + max_edits + 1):
+            candidates.extend(self.by_length.get(n, ()))
+        hits = extract(term, candidates, scorer=Levenshtein.distance, score_cutoff=max_edits,
+                       limit=None)
+        if not hits:
+            return []
+        best = min(d for _t, d, _i in hits)
+        closest = [t for t, d, _i in hits if d == best]
+        return sorted(closest, key=lambda t: (-self.df[t], t))[:limit]
+
+
+def _signature(session, visible) -> tuple:
+    count, latest = session.execute(
+        select(func.count(Offer.id), func.max(Offer.updated_at)).where(visible)
+    ).one()
+    return (count, str(latest))
+
+
+def build(session, visible) -> TermDictionary:
+    signature = _signature(session, visible)
+    rows = session.execute(select(Offer.title_terms, Offer.text_terms).where(visible))
+    return TermDictionary.from_documents((f"{a or ''} {b or ''}" for a, b in rows), signature)
+
+
+def current(app, session, visible) -> TermDictionary:
+    """The app's dictionary, rebuilt when the visible offers changed (checked every few seconds)."""
+    interval = app.config.get("SEARCH_DICTIONARY_CHECK_SECONDS", 2.0)
+    held: TermDictionary | None = app.extensions.get(EXTENSION_KEY)
+    now = time.monotonic()
+    if held is not None and now - held.checked_at < interval:
+        return held
+    signature = _signature(session, visible)
+    if held is not None and held.signature == signature:
+        held.checked_at = now
+        return held
+    with _LOCK:
+        fresh = build(session, visible)
+        fresh.checked_at = now
+        app.extensions[EXTENSION_KEY] = fresh
+    return fresh
+
+
+def surface_word(session, offer_filter, term: str) -> str:
+    """How `term` is written in an offer (for "Meinten Sie …?"): the first word of a matching
+    offer's text whose term it is; the term itself if none is found."""
+    for title, body in session.execute(select(Offer.title, Offer.search_text).where(offer_filter).limit(5)):
+        for word in text.words(f"{title}\n{body}"):
+            for piece in word.split("-"):
+                if text.stem(piece) == term:
+                    return piece
+            if text.stem(word.replace("-", "")) == term:
+                return word
+    return term
