@@ -49,6 +49,7 @@ class Concept:
 class ConceptIndex:
     words: dict[str, set[Concept]] = field(default_factory=dict)   # one term → values
     phrases: list[tuple[frozenset[str], Concept]] = field(default_factory=list)  # all terms → value
+    same_words: dict[str, set[str]] = field(default_factory=dict)  # term → its translations' terms
     built_at: float = 0.0
 
     def __post_init__(self) -> None:
@@ -67,15 +68,18 @@ class ConceptIndex:
             i += 1
         return found
 
+    def equivalents(self, term: str) -> set[str]:
+        return self.same_words.get(term, set())
+
     def phrase_matches(self, terms: set[str]) -> list[tuple[frozenset[str], Concept]]:
         return [(keys, c) for keys, c in self.phrases if keys <= terms]
 
 
-def _terms_of(label: str) -> list[str]:
+def _terms_of(label: str, min_length: int = MIN_KEY_LENGTH) -> list[str]:
     out = []
     for word in text.query_words(label):
         term = text.stem(word)
-        if len(term) >= MIN_KEY_LENGTH or text.script(term) == "arabic":
+        if len(term) >= min_length or text.script(term) == "arabic":
             out.append(term)
     return out
 
@@ -103,21 +107,32 @@ def build(locales=tuple(INTERFACE_LANGUAGES)) -> ConceptIndex:
             for term in _terms_of(name):
                 if term not in GENERIC:
                     words[term].add(concept)
-    # a word shared by the labels of three or more values names none of them
-    words = defaultdict(set, {t: cs for t, cs in words.items() if len(cs) < 3})
+    # a word shared by the labels of three or more values of one vocabulary names none of them
+    def specific(concepts: set[Concept]) -> set[Concept]:
+        per_param: dict[str, int] = defaultdict(int)
+        for c in concepts:
+            per_param[c.param] += 1
+        return {c for c in concepts if per_param[c.param] < 3}
+    words = defaultdict(set, {t: specific(cs) for t, cs in words.items() if specific(cs)})
 
     phrases = []
     synonyms = yaml.safe_load(SYNONYMS.read_text(encoding="utf-8")) or {}
+    same_words: dict[str, set[str]] = defaultdict(set)
+    for names in synonyms.pop("same_words", None) or ():
+        single = (_terms_of(str(name), min_length=2) for name in names)
+        terms = {t[0] for t in single if len(t) == 1}  # one-word names only
+        for t in terms:
+            same_words[t] |= terms - {t}
     for param, codes in synonyms.items():
         for code, names in codes.items():
             concept = Concept(param, code)
             for name in names:
-                terms = _terms_of(str(name))
+                terms = _terms_of(str(name), min_length=2)  # synonyms are chosen: "iş" counts
                 if len(terms) == 1:
                     words[terms[0]].add(concept)
                 elif terms:
                     phrases.append((frozenset(terms), concept))
-    return ConceptIndex(dict(words), phrases, time.monotonic())
+    return ConceptIndex(dict(words), phrases, dict(same_words), time.monotonic())
 
 
 def current(app) -> ConceptIndex:

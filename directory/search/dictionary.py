@@ -16,7 +16,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 from rapidfuzz.process import extract
 from sqlalchemy import func, select
 
@@ -56,13 +56,14 @@ class TermDictionary:
 
     def corrections(self, term: str, max_edits: int, limit: int = 3) -> list[str]:
         """Known terms within `max_edits` edits of `term`: fewest edits first, then the most
-        frequent (rapidfuzz's Levenshtein distance on the terms of similar length)."""
+        frequent (rapidfuzz's optimal string alignment distance – a swap of two neighbouring
+        letters is one edit – on the terms of similar length)."""
         if max_edits <= 0:
             return []
         candidates = []
         for n in range(len(term) - max_edits, len(term) + max_edits + 1):
             candidates.extend(self.by_length.get(n, ()))
-        hits = extract(term, candidates, scorer=Levenshtein.distance, score_cutoff=max_edits,
+        hits = extract(term, candidates, scorer=OSA.distance, score_cutoff=max_edits,
                        limit=None)
         if not hits:
             return []

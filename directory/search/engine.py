@@ -474,9 +474,11 @@ def _text_clause(terms):
     return fulltext.match_clause(db.engine.dialect.name, Offer.id, terms)
 
 
-def _concept_clause(query: SearchQuery, group: WordGroup) -> ColumnElement[bool] | None:
+def _concept_clause(query: SearchQuery, group: WordGroup, weak: bool = True) -> ColumnElement[bool] | None:
+    """Offers with one of the values the word names (with `weak`, also those its compound
+    parts name)."""
     by_param: dict[str, list[str]] = {}
-    for c in group.concepts:
+    for c in group.concepts + (group.part_concepts if weak else []):
         by_param.setdefault(c.param, []).append(c.code)
     parts = [FACETS_BY_PARAM[p].clause(query, codes) for p, codes in by_param.items()]
     return or_(*parts) if parts else None
@@ -492,14 +494,24 @@ def _group_clause(query: SearchQuery, group: WordGroup) -> ColumnElement[bool]:
 
 
 def _word_scores(query: SearchQuery):
-    """(words matched, words matched as values): more words first, all words best."""
+    """(words matched, strength): offers matching more of the words first (all words best);
+    among those, the ones that match more ways – by text and by each kind of value the word
+    names ("житло": a housing offer tagged with the housing challenge beats one that is only
+    either)."""
     groups = [g for g in query.groups if g.matchable]
     if not groups:
         return literal(0), literal(0)
     matched = sum((case((_group_clause(query, g), 1), else_=0) for g in groups), literal(0))
-    as_values = [c for c in (_concept_clause(query, g) for g in groups) if c is not None]
-    valued = sum((case((c, 1), else_=0) for c in as_values), literal(0))
-    return matched, valued
+    ways = []
+    for g in groups:
+        if g.terms:
+            ways.append(_text_clause(g.terms))
+        by_param: dict[str, list[str]] = {}
+        for c in g.concepts:
+            by_param.setdefault(c.param, []).append(c.code)
+        ways.extend(FACETS_BY_PARAM[p].clause(query, codes) for p, codes in by_param.items())
+    strength = sum((case((w, 1), else_=0) for w in ways), literal(0))
+    return matched, strength
 
 
 def matching_ids(query: SearchQuery, exclude: str | None = None) -> Select:

@@ -35,7 +35,7 @@ STOPWORDS = frozenset("""
 aber alle allem allen aller alles als also am an ander andere auch auf aus bei beim bin bis
 bist da damit dann das dass dem den der des dessen die dies diese diesem diesen dieser dieses
 doch dort du durch ein eine einem einen einer eines er es euch euer fur gibt hat hatte ich ihr
-ihre im in ins ist statt ja je jede jedem jeden jeder kann kein keine mit nach nicht noch nur ob oder
+ihre im in ins ist statt für über ja je jede jedem jeden jeder kann kein keine mit nach nicht noch nur ob oder
 ohne sein seine sich sie sind so uber um und uns unser vom von vor war was weil wenn wer wie
 wir wird wo zu zum zur
 a an and are as at be by for from in into is it of on or the to with
@@ -88,7 +88,9 @@ def stem(word: str) -> str:
     w = word.casefold()
     kind = script(w)
     if kind == "latin":
-        w = _stemmer("german").stemWord(w)
+        # twice: Snowball leaves "sprachkurse" at "sprachkurs", whose stem is "sprachkur"
+        german = _stemmer("german")
+        w = german.stemWord(german.stemWord(w))
     elif kind == "cyrillic":
         w = _stemmer("russian").stemWord(fold(w))
     elif kind == "arabic":
@@ -99,8 +101,8 @@ def stem(word: str) -> str:
 @lru_cache(maxsize=1)
 def lexicon() -> frozenset[str]:
     """Folded German words that may be parts of a compound."""
-    words = (fold(w) for w in wordfreq.top_n_list("de", LEXICON_SIZE))
-    return frozenset(w for w in words if w.isalpha() and w not in STOPWORDS)
+    words = wordfreq.top_n_list("de", LEXICON_SIZE)
+    return frozenset(fold(w) for w in words if w.isalpha() and w not in STOPWORDS)
 
 
 def _is_part(part: str, lex: frozenset[str], min_length: int) -> bool:
@@ -151,16 +153,21 @@ def words(text: str) -> list[str]:
 
 
 def word_terms(word: str) -> list[str]:
-    """Terms of one word of a document: itself, the parts of hyphenated words and compounds."""
+    """Terms of one word of a document: its stem and its folded spelling (typos are measured
+    against whole words), and the stems of the parts of hyphenated words and compounds."""
     pieces = word.split("-")
     out = []
     if len(pieces) > 1:
         joined = "".join(pieces)
         out.append(stem(joined))
     for piece in pieces:
-        if not piece or fold(piece) in STOPWORDS:
+        folded = fold(piece)
+        if not piece or piece.casefold() in STOPWORDS:
             continue
-        out.append(stem(piece))
+        term = stem(piece)
+        out.append(term)
+        if folded != term and len(folded) >= 5:
+            out.append(folded)
         out.extend(stem(p) for p in compound_parts(piece))
     return out
 
@@ -179,7 +186,7 @@ def query_words(query: str) -> list[str]:
     for word in words(query):
         for piece in word.split("-"):
             key = fold(piece)
-            if piece and key not in STOPWORDS and key not in seen:
+            if piece and piece.casefold() not in STOPWORDS and key not in seen:
                 seen.add(key)
                 out.append(piece)
     return out[:MAX_QUERY_WORDS]

@@ -33,10 +33,12 @@ class WordGroup:
     terms: list[tuple[str, bool]] = field(default_factory=list)  # (term, as prefix?)
     concepts: list[Concept] = field(default_factory=list)
     correction: str | None = None               # the term a typo was corrected to
+    # values named by a compound part only ("Nähkurs" → Kurs): they widen, not rank
+    part_concepts: list[Concept] = field(default_factory=list)
 
     @property
     def matchable(self) -> bool:
-        return bool(self.terms or self.concepts)
+        return bool(self.terms or self.concepts or self.part_concepts)
 
 
 def _known(term: str, dictionary: TermDictionary) -> list[tuple[str, bool]]:
@@ -61,20 +63,30 @@ def analyse_word(word: str, dictionary: TermDictionary, concepts: ConceptIndex |
             if concepts and not found_concepts:
                 found_concepts |= concepts.lookup(alt)
     if not group.terms and not found_concepts:
-        corrected = dictionary.corrections(term, text.max_typos(word))
+        folded = text.fold(word)
+        corrected = dictionary.corrections(folded, text.max_typos(word))
+        if not corrected and folded != term:
+            corrected = dictionary.corrections(term, text.max_typos(term))
         if corrected:
             group.terms = [(t, False) for t in corrected]
             group.correction = corrected[0]
             if concepts:
                 found_concepts |= concepts.lookup(corrected[0])
+    part_concepts: set[Concept] = set()
     if not group.terms:
         for part in text.compound_parts(text.umlaut_spelling(word) or word) or text.compound_parts(word):
             part_term = text.stem(part)
             if part_term in dictionary:
                 group.terms.append((part_term, False))
             if concepts:
-                found_concepts |= concepts.lookup(part_term)
+                part_concepts |= concepts.lookup(part_term)
+    if concepts:
+        # the same word in other languages ("football" → "Fußball")
+        for other in concepts.equivalents(term):
+            if other in dictionary and (other, False) not in group.terms and (other, True) not in group.terms:
+                group.terms.append((other, False))
     group.concepts = sorted(found_concepts, key=lambda c: (c.param, c.code))
+    group.part_concepts = sorted(part_concepts - found_concepts, key=lambda c: (c.param, c.code))
     return group
 
 
