@@ -132,7 +132,10 @@ def offers():
     return _json({
         "data": [api_data.offer_json(o, vocab, _offer_urls) for o in result.offers],
         "meta": {"total": result.total, "page": query.page, "per_page": query.per_page, "pages": pages,
-                 "sort": query.sort, "filters": search.describe(query, vocab)},
+                 "sort": query.sort, "filters": search.describe(query, vocab),
+                 "understood": [{"param": p, "code": c, "label": label}
+                                for p, c, label in search.understood_labels(query, vocab)],
+                 "suggestion": search.corrected_query(query), "near": search.near_point(query)},
         "facets": api_data.facets_json(result.facets),
         "links": links,
     })

@@ -143,6 +143,10 @@ def _schemas() -> dict[str, Any]:
             "meta": {"allOf": [_ref("PageMeta"), _obj({
                 "sort": _str(enum=list(search.SORTS)),
                 "filters": _array(_str()),
+                "understood": _array(_obj({"param": _str(), "code": _str(), "label": _str()})),
+                "suggestion": _nullable(_str(description="the query with corrected spelling")),
+                "near": _nullable(_obj({"lat": {"type": "number"}, "lon": {"type": "number"},
+                                        "label": _str(), "approximate": {"type": "boolean"}})),
             })]},
             "facets": {"type": "object", "additionalProperties": _ref("Facet")},
             "links": _ref("Links"),
@@ -223,8 +227,13 @@ def _paging() -> list[dict]:
 def search_parameters(vocab: Vocabulary) -> list[dict]:
     text = {"type": "string", "maxLength": search.MAX_VALUE_LENGTH}
     return [
-        _param("q", text, "free text (German stemming on PostgreSQL, prefix terms on SQLite)"),
-        _param("near", text, "an address, a Stadtteil or `lat,lon`; needed for `radius` and `sort=distance`"),
+        _param("q", text, "free text: words ranked (more words first), spelling forgiven (case, "
+               "ß/ss, umlauts, accents, stems, compound parts, typos); words naming a vocabulary value "
+               "in any interface language count as that value (see `meta.understood`)"),
+        _param("literal", {"type": "string", "enum": ["0", "1"]},
+               "`1`: the words only as text, not as vocabulary values"),
+        _param("near", text, "an address, a place, a postcode, a Stadtteil or `lat,lon`; with it the "
+               "default sort is `distance`; needed for `radius`"),
         _multi("district", list(vocab.districts), "Stadtteil (district code)."),
         _multi("language", list(vocab.languages), "Language spoken at the offer (ISO 639-1)."),
         _multi("target", list(vocab.target_groups), "Target group."),
@@ -235,7 +244,8 @@ def search_parameters(vocab: Vocabulary) -> list[dict]:
         _multi("time", list(search.TIMES_OF_DAY), "Time of day with a current slot."),
         _param("radius", {"type": "string", "enum": [str(r) for r in search.RADIUS_OPTIONS]},
                "distance from `near` in km (needs `near`)"),
-        _param("sort", {"type": "string", "enum": list(search.SORTS), "default": "relevance"},
+        _param("sort", {"type": "string", "enum": list(search.SORTS),
+                        "description": "default: `distance` with `near`, else `relevance`"},
                "`distance` needs `near`; every order ends with the offer id, so paging is stable"),
         *_paging(),
     ]

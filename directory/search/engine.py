@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
@@ -425,8 +426,40 @@ def corrected_query(query: SearchQuery) -> str | None:
     return " ".join(words)
 
 
-def understood_values(query: SearchQuery) -> list:
-    return understood(query.groups)
+def understood_labels(query: SearchQuery, vocab: Vocabulary) -> list[tuple[str, str, str]]:
+    """(param, code, label) of each vocabulary value the words were understood to name."""
+    out = []
+    for concept in understood(query.groups):
+        facet = FACETS_BY_PARAM.get(concept.param)
+        label = facet.values(vocab).get(concept.code) if facet else None
+        if label:
+            out.append((concept.param, concept.code, label))
+    return out
+
+
+def near_point(query: SearchQuery) -> dict | None:
+    """The place distances are measured from (for the page, the map and the API)."""
+    if query.near is None:
+        return None
+    return {"lat": round(query.near.lat, 6), "lon": round(query.near.lon, 6),
+            "label": query.near.label or query.near_text, "approximate": query.near.approximate}
+
+
+def relaxations(query: SearchQuery) -> list[tuple[str, int]]:
+    """For a search without results: (parameter, results without it) for each set filter –
+    the search text "q" included – that alone removed results, most results first."""
+    out = []
+    if query.words:
+        without_text = SearchQuery(**{**query.__dict__, "q": "", "words": [], "groups": []})
+        n = db.session.scalar(select(func.count(Offer.id)).where(*where_clauses(without_text))) or 0
+        if n:
+            out.append(("q", n))
+    for facet in FACETS:
+        if query.values(facet.param):
+            n = db.session.scalar(select(func.count(Offer.id)).where(*where_clauses(query, exclude=facet.param))) or 0
+            if n:
+                out.append((facet.param, n))
+    return sorted(out, key=lambda pair: -pair[1])
 
 
 def _radius_key(radius: float) -> str:
@@ -434,8 +467,10 @@ def _radius_key(radius: float) -> str:
 
 
 def _looks_like_coordinates(text: str) -> bool:
-    stripped = text.replace(" ", "")
-    return bool(stripped) and all(c in "0123456789.,;-+" for c in stripped) and any(c.isdigit() for c in stripped)
+    """Only digits and separators, and two numbers or more (a postcode alone is a place)."""
+    stripped = text.strip()
+    return (bool(stripped) and all(c in "0123456789.,;-+ " for c in stripped)
+            and len(re.findall(r"\d+(?:\.\d+)?", stripped)) >= 2)
 
 
 # --- running a search --------------------------------------------------------------------
