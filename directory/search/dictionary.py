@@ -69,7 +69,7 @@ class TermDictionary:
             return []
         best = min(d for _t, d, _i in hits)
         closest = [t for t, d, _i in hits if d == best]
-        return sorted(closest, key=lambda t: (-self.df[t], t))[:limit]
+        return sorted(closest, key=lambda t: (-self.df[t], abs(len(t) - len(term)), t))[:limit]
 
 
 def _signature(session, visible) -> tuple:

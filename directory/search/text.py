@@ -88,9 +88,14 @@ def stem(word: str) -> str:
     w = word.casefold()
     kind = script(w)
     if kind == "latin":
-        # twice: Snowball leaves "sprachkurse" at "sprachkurs", whose stem is "sprachkur"
+        # accents other than the umlauts first (the German stemmer knows ä, ö, ü, ß): é → e
+        w = "".join(c if c in "äöüß" else fold(c) for c in unicodedata.normalize("NFC", w))
+        # Snowball leaves "sprachkurse" at "sprachkurs" although "sprachkurs" stems to
+        # "sprachkur": a second pass, for that final s only
         german = _stemmer("german")
-        w = german.stemWord(german.stemWord(w))
+        once = german.stemWord(w)
+        twice = german.stemWord(once)
+        w = twice if twice == once[:-1] else once
     elif kind == "cyrillic":
         w = _stemmer("russian").stemWord(fold(w))
     elif kind == "arabic":

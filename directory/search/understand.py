@@ -10,8 +10,8 @@ For one word, in this order:
 1. its term (stemmed, folded) when offers contain it, or terms beginning with it (from four
    letters: "Wohn" finds "Wohnung");
 2. else the word with ae/oe/ue read as ä/ö/ü ("Naehwerkstatt");
-3. else the closest terms within the typo allowance (1 edit from 5 letters, 2 from 9) – a
-   correction, shown as "Meinten Sie …?";
+3. unless the word itself (not only its start) occurs: the closest words within the typo
+   allowance (1 edit from 5 letters, 2 from 9) – a correction, shown as "Meinten Sie …?";
 4. else its compound parts that occur ("Nähkurs" → "Näh" + "Kurs").
 
 Pure Python: the dictionary and the concept index are passed in.
@@ -62,13 +62,15 @@ def analyse_word(word: str, dictionary: TermDictionary, concepts: ConceptIndex |
             group.terms = _known(alt, dictionary)
             if concepts and not found_concepts:
                 found_concepts |= concepts.lookup(alt)
-    if not group.terms and not found_concepts:
+    exact = any(t in dictionary for t, _prefix in group.terms)
+    if not exact and not found_concepts:
+        # not a word of the offers (at most the start of some): the closest words, if any
         folded = text.fold(word)
-        corrected = dictionary.corrections(folded, text.max_typos(word))
-        if not corrected and folded != term:
+        corrected = [t for t in dictionary.corrections(folded, text.max_typos(word)) if t != folded]
+        if not corrected and not group.terms and folded != term:
             corrected = dictionary.corrections(term, text.max_typos(term))
         if corrected:
-            group.terms = [(t, False) for t in corrected]
+            group.terms += [(t, False) for t in corrected if (t, True) not in group.terms]
             group.correction = corrected[0]
             if concepts:
                 found_concepts |= concepts.lookup(corrected[0])

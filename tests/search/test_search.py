@@ -286,3 +286,68 @@ def test_bad_parameters_answer_json_callers_with_json(client):
 def test_address_search_uses_the_offline_gazetteer(client, sample):
     html = client.get("/?near=Sieben+Bauern+20A&radius=2").get_data(as_text=True)
     assert "Mädchensport" in html
+
+
+# --- forgiving text, understanding and places on the page and in the API ------------------
+
+def test_page_suggests_the_corrected_spelling(client, sample):
+    html = client.get("/?q=Treppenhauz").get_data(as_text=True)
+    assert 'data-total="1"' in html
+    assert re.search(r'Meinten Sie: <a href="[^"]*q=Treppenhaus"[^>]*>Treppenhaus</a>', html)
+
+
+def test_page_says_how_it_understood_the_words_and_offers_them_literally(client, sample):
+    html = client.get("/?q=Mädchen").get_data(as_text=True)
+    assert re.search(r"Verstanden als:\s*<strong>Frauen und Mädchen</strong>", html)
+    literal = re.search(r'<a href="([^"]*literal=1[^"]*)">Nur nach den Wörtern suchen', html).group(1)
+    literal_html = client.get(literal.replace("&amp;", "&")).get_data(as_text=True)
+    assert "Verstanden als" not in literal_html and "Nur nach den Wörtern gesucht." in literal_html
+    assert 'data-total="1"' in literal_html  # only the offer with the word: Mädchensport
+    assert 'data-total="2"' in html          # also the Frauencafé (for women and girls)
+
+
+def test_empty_result_names_only_the_filters_that_removed_results(client, sample):
+    # Arabic + Bärenkämpen has a result; adding "course" removes it. Without the language
+    # or the district there is still no course (the only one is German, in the Innenstadt).
+    html = client.get("/?language=ar&district=baerenkaempen&category=course").get_data(as_text=True)
+    assert 'data-total="0"' in html
+    relax = re.findall(r'<a href="([^"]*)" data-relax>ohne ([^<]*)</a>', html)
+    labels = [label for _url, label in relax]
+    assert labels == ["Art des Angebots: Kurs"]
+    url = dict((label, url) for url, label in relax)["Art des Angebots: Kurs"].replace("&amp;", "&")
+    assert "category" not in url and "language=ar" in url
+    assert 'data-total="1"' in client.get(url).get_data(as_text=True)
+
+
+def test_empty_result_of_a_word_offers_the_search_without_it(client, sample):
+    html = client.get("/?q=Xylophon&district=innenstadt").get_data(as_text=True)
+    assert 'data-total="0"' in html
+    assert re.search(r'data-relax>ohne Suchtext „Xylophon“</a> – 3 Angebote', html)
+
+
+@pytest.mark.parametrize("near", ["32425", "Bahnhof", "Minden Hauptbahnhof", "ZOB", "Rathaus", "Besselgymnasium"])
+def test_near_takes_postcodes_and_well_known_places(client, sample, near):
+    response = client.get("/", query_string={"near": near})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200, near
+    assert 'data-near-lat="52.' in html and 'data-near-lon="8.' in html
+    # with a place the nearest offers come first, and each card says how far it is
+    assert '<option value="distance" selected' in html
+    assert html.count("km entfernt") == 4
+
+
+def test_distance_is_the_default_order_with_a_place(app, sample):
+    by_default = run(app, near="52.303,8.905")
+    assert by_default.query.sort == "distance"
+    assert [o.title for o in by_default.offers][:2] in (["Fit für die Wohnung", "Mädchensport"],
+                                                        ["Mädchensport", "Fit für die Wohnung"])
+    assert run(app, near="52.303,8.905", sort="relevance").query.sort == "relevance"
+
+
+def test_api_shares_the_understanding_and_the_point(client, sample):
+    body = client.get("/api/v1/offers?q=Frauen+Treppenhauz&near=Bahnhof").get_json()
+    assert {"param": "target", "code": "women_girls", "label": "Frauen und Mädchen"} in body["meta"]["understood"]
+    assert body["meta"]["suggestion"] == "Frauen Treppenhaus"
+    assert body["meta"]["near"]["label"] == "Bahnhof" and body["meta"]["sort"] == "distance"
+    assert {o["title"] for o in body["data"]} == {"Frauencafé", "Mädchensport", "Fit für die Wohnung"}
+    assert client.get("/api/v1/offers?literal=maybe").status_code == 400
