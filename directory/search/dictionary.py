@@ -108,9 +108,7 @@ def surface_word(session, offer_filter, term: str) -> str:
     offer's text whose term it is; the term itself if none is found."""
     for title, body in session.execute(select(Offer.title, Offer.search_text).where(offer_filter).limit(5)):
         for word in text.words(f"{title}\n{body}"):
-            for piece in word.split("-"):
-                if text.stem(piece) == term:
+            for piece in [*word.split("-"), word.replace("-", "")]:
+                if term in (text.stem(piece), text.fold(piece)):
                     return piece
-            if text.stem(word.replace("-", "")) == term:
-                return word
     return term
