@@ -7,7 +7,7 @@ and ranking (the same code the search page and /api/v1/offers use), and reports 
 group: the share of queries whose expected offers are all among the first five results.
 
     .venv/bin/python bench/relevance.py                    # builds a demo SQLite database
-    .venv/bin/python bench/relevance.py --url postgresql+psycopg://postgres@127.0.0.1:5432/test
+    .venv/bin/python bench/relevance.py --pg-url postgresql+psycopg://postgres@127.0.0.1:5432/test
     .venv/bin/python bench/relevance.py --show-misses
 
 tests/search/test_relevance.py runs it on both databases and asserts the aim (≥ 95 % in every
@@ -200,14 +200,38 @@ def _demo_app(url: str | None):
     return app
 
 
+PG_SCHEMA = "wegweiser_relevance"
+
+
+def _pg_schema(pg_url: str, create: bool) -> str:
+    """(Re)create or drop the benchmark's own schema; the URL that uses it."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(pg_url)
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{PG_SCHEMA}" CASCADE'))
+        if create:
+            conn.execute(text(f'CREATE SCHEMA "{PG_SCHEMA}"'))
+    engine.dispose()
+    return f"{pg_url}{'&' if '?' in pg_url else '?'}options=-csearch_path%3D{PG_SCHEMA}"
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", help="database URL (PostgreSQL: use an empty schema); default: a new SQLite file")
+    parser.add_argument("--pg-url", help="PostgreSQL database; the benchmark uses (and then drops) its own "
+                        f"schema {PG_SCHEMA}. Default: a new SQLite file")
     parser.add_argument("--show-misses", action="store_true")
     args = parser.parse_args(argv)
-    app = _demo_app(args.url)
-    with app.app_context():
-        outcomes = run_queries()
+    app = _demo_app(_pg_schema(args.pg_url, create=True) if args.pg_url else None)
+    try:
+        with app.app_context():
+            outcomes = run_queries()
+            from directory.extensions import db
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        if args.pg_url:
+            _pg_schema(args.pg_url, create=False)
     print(report(outcomes, args.show_misses))
     return 0 if all(h / n >= AIM for h, n in hit_rates(outcomes).values()) else 1
 

@@ -10,8 +10,9 @@ For one word, in this order:
 1. its term (stemmed, folded) when offers contain it, or terms beginning with it (from four
    letters: "Wohn" finds "Wohnung");
 2. else the word with ae/oe/ue read as ä/ö/ü ("Naehwerkstatt");
-3. unless the word itself (not only its start) occurs: the closest words within the typo
-   allowance (1 edit from 5 letters, 2 from 9) – a correction, shown as "Meinten Sie …?";
+3. unless the word itself (not only its start) occurs or is a common German word: the closest
+   words within the typo allowance (1 edit from 5 letters, 2 from 9) – a correction, shown as
+   "Meinten Sie …?";
 4. else its compound parts that occur ("Nähkurs" → "Näh" + "Kurs").
 
 Pure Python: the dictionary and the concept index are passed in.
@@ -63,9 +64,10 @@ def analyse_word(word: str, dictionary: TermDictionary, concepts: ConceptIndex |
             if concepts and not found_concepts:
                 found_concepts |= concepts.lookup(alt)
     exact = any(t in dictionary for t, _prefix in group.terms)
-    if not exact and not found_concepts:
+    folded = text.fold(word)
+    # a correct German word ("Kochen") is no typo, even if no offer uses it
+    if not exact and not found_concepts and folded not in text.lexicon():
         # not a word of the offers (at most the start of some): the closest words, if any
-        folded = text.fold(word)
         corrected = [t for t in dictionary.corrections(folded, text.max_typos(word)) if t != folded]
         if not corrected and not group.terms and folded != term:
             corrected = dictionary.corrections(term, text.max_typos(term))

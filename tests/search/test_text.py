@@ -49,7 +49,7 @@ def test_query_words_drop_stop_words_and_repeats():
 
 DICTIONARY = TermDictionary.from_documents([
     "wohnung wohnungssuch such", "deutschkur deutschkurs deutsch kur", "nahwerkstatt nah werkstatt",
-    "fussball", "anerkenn anerkennung",
+    "fussball", "anerkenn anerkennung", "kuchen wochen",
 ])
 CONCEPTS = ConceptIndex({"madch": {Concept("target", "women_girls")},
                          "wohn": {Concept("category", "housing")}}, [], {"football": {"fussball"}})
@@ -63,6 +63,8 @@ CONCEPTS = ConceptIndex({"madch": {Concept("target", "women_girls")},
     ("Kurz", [], None),                                  # 4 letters: no typo allowed
     ("Nähkurs", [("nah", False), ("kur", False)], None),  # compound parts
     ("football", [("fussball", False)], None),           # the same word in German
+    ("Kochen", [], None),                                # a German word is no typo of "Kuchen"
+    ("Kuchn", [("kuchen", False)], "kuchen"),
 ])
 def test_word_groups(word, terms, correction):
     group = analyse([word], DICTIONARY, CONCEPTS)[0]
