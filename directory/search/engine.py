@@ -88,7 +88,6 @@ class SearchQuery:
     per_page: int = 20
     today: dt.date = field(default_factory=dt.date.today)
     literal: bool = False  # the words only as text, not as vocabulary values
-    sort_given: bool = False
     groups: list[WordGroup] = field(default_factory=list)  # one per word (understand.py)
 
     def values(self, param: str) -> list[str]:
@@ -381,7 +380,8 @@ def parse(args, vocab: Vocabulary, geocoder: Geocoder | None, per_page: int = 20
         errors["radius"] = str(_l("Für die Entfernung bitte eine Adresse oder einen Ort angeben."))
 
     sort = one("sort")
-    query.sort_given = bool(sort)
+    if not sort and args.getlist("sort") and "sort" not in errors:
+        errors["sort"] = str(_l("Unbekannte Sortierung: %(value)s", value="–"))
     # with a place, the nearest offers come first unless another order was chosen
     sort = sort or ("distance" if query.near is not None else "relevance")
     if sort not in SORTS:
