@@ -3,8 +3,8 @@
 Built from the database (``Offer.title_terms`` / ``Offer.text_terms`` of the visible offers),
 never from a file, so every app server builds the same one. It follows changes: at most every
 ``SEARCH_DICTIONARY_CHECK_SECONDS`` (default 2) a request asks the database for a signature
-(number of visible offers, latest ``updated_at``); when that changed, the dictionary is built
-again. A search therefore never scans offers in Python: it looks words up here (a dict, a sorted
+(number of visible offers, latest ``updated_at``); when that changed, the terms of the changed
+offers are added, or – when offers left – the dictionary is built again (see :func:`current`). A search therefore never scans offers in Python: it looks words up here (a dict, a sorted
 list for prefixes, terms bucketed by length for rapidfuzz's edit distance) and lets the
 database's full-text index find the offers.
 """
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz.distance import OSA
 from rapidfuzz.process import extract
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from directory.models import Offer
 from directory.search import text
@@ -30,8 +30,9 @@ EXTENSION_KEY = "wegweiser_term_dictionary"
 @dataclass
 class TermDictionary:
     df: dict[str, int] = field(default_factory=dict)  # term → number of offers containing it
-    signature: tuple = ()
+    signature: tuple = ()  # (visible offers, latest updated_at) when built or last extended
     checked_at: float = 0.0
+    built_at: float = 0.0
 
     def __post_init__(self) -> None:
         self.sorted_terms = sorted(self.df)
@@ -46,6 +47,16 @@ class TermDictionary:
         for doc in documents:
             df.update(set(doc.split()))
         return cls(dict(df), signature)
+
+    def add_documents(self, documents) -> None:
+        """Count the terms of new or changed offers (terms that vanished stay until a rebuild)."""
+        for doc in documents:
+            for term in set(doc.split()):
+                if term not in self.df:
+                    self.df[term] = 0
+                    bisect.insort(self.sorted_terms, term)
+                    bisect.insort(self.by_length.setdefault(len(term), []), term)
+                self.df[term] += 1
 
     def __contains__(self, term: str) -> bool:
         return term in self.df
@@ -76,17 +87,25 @@ def _signature(session, visible) -> tuple:
     count, latest = session.execute(
         select(func.count(Offer.id), func.max(Offer.updated_at)).where(visible)
     ).one()
-    return (count, str(latest))
+    return (count, latest)
+
+
+def _documents(session, where):
+    rows = session.execute(select(Offer.title_terms, Offer.text_terms).where(where))
+    return (f"{a or ''} {b or ''}" for a, b in rows)
 
 
 def build(session, visible) -> TermDictionary:
     signature = _signature(session, visible)
-    rows = session.execute(select(Offer.title_terms, Offer.text_terms).where(visible))
-    return TermDictionary.from_documents((f"{a or ''} {b or ''}" for a, b in rows), signature)
+    return TermDictionary.from_documents(_documents(session, visible), signature)
 
 
 def current(app, session, visible) -> TermDictionary:
-    """The app's dictionary, rebuilt when the visible offers changed (checked every few seconds)."""
+    """The app's dictionary, following the visible offers (checked every few seconds).
+
+    New and edited offers (more or as many visible offers, a later ``updated_at``) only add
+    their terms: one query for the changed rows. When offers left (fewer visible ones) or
+    ``SEARCH_DICTIONARY_REBUILD_SECONDS`` (600) passed, it is built again from all offers."""
     interval = app.config.get("SEARCH_DICTIONARY_CHECK_SECONDS", 2.0)
     held: TermDictionary | None = app.extensions.get(EXTENSION_KEY)
     now = time.monotonic()
@@ -97,8 +116,16 @@ def current(app, session, visible) -> TermDictionary:
         held.checked_at = now
         return held
     with _LOCK:
+        rebuild_after = app.config.get("SEARCH_DICTIONARY_REBUILD_SECONDS", 600)
+        old_count, old_latest = held.signature if held is not None else (0, None)
+        count, latest = signature
+        if (held is not None and now - held.built_at < rebuild_after and count >= old_count
+                and old_latest is not None and latest is not None and latest >= old_latest):
+            held.add_documents(_documents(session, and_(visible, Offer.updated_at >= old_latest)))
+            held.signature, held.checked_at = signature, now
+            return held
         fresh = build(session, visible)
-        fresh.checked_at = now
+        fresh.checked_at = fresh.built_at = now
         app.extensions[EXTENSION_KEY] = fresh
     return fresh
 
