@@ -285,7 +285,7 @@ def _search_or_400(sort: str | None = None):
     """A validated search for the export formats (all results, no paging)."""
     vocab = vocabulary.load(current_language())
     args = request.args
-    if sort and args.get("sort") in (None, *search.SORTS):  # a bad sort still gets its 400
+    if sort and args.get("sort") in (None, "", *search.SORTS):  # a bad sort still gets its 400
         args = args.copy()
         args["sort"] = sort
     query = api_data.parse_search(args, vocab, app_geocoder())

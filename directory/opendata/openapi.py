@@ -244,8 +244,8 @@ def search_parameters(vocab: Vocabulary) -> list[dict]:
         _multi("time", list(search.TIMES_OF_DAY), "Time of day with a current slot."),
         _param("radius", {"type": "string", "enum": [str(r) for r in search.RADIUS_OPTIONS]},
                "distance from `near` in km (needs `near`)"),
-        _param("sort", {"type": "string", "enum": list(search.SORTS), "default": "relevance"},
-               "with `near` the default is `distance`; `distance` needs `near`; every order ends with the offer id, so paging is stable"),
+        _param("sort", {"type": "string", "enum": ["", *search.SORTS], "default": ""},
+               "empty: the default – `distance` with `near`, else `relevance`; `distance` needs `near`; every order ends with the offer id, so paging is stable"),
         *_paging(),
     ]
 

@@ -380,8 +380,6 @@ def parse(args, vocab: Vocabulary, geocoder: Geocoder | None, per_page: int = 20
         errors["radius"] = str(_l("Für die Entfernung bitte eine Adresse oder einen Ort angeben."))
 
     sort = one("sort")
-    if not sort and args.getlist("sort") and "sort" not in errors:
-        errors["sort"] = str(_l("Unbekannte Sortierung: %(value)s", value="–"))
     # with a place, the nearest offers come first unless another order was chosen
     sort = sort or ("distance" if query.near is not None else "relevance")
     if sort not in SORTS:
