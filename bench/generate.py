@@ -6,8 +6,9 @@ written with bulk Core inserts (``db.session.execute(insert(table), rows)`` in b
 one ORM object at a time. Because the ORM ``before_flush`` hook that normally fills
 ``Offer.search_text`` does not run for Core inserts, this module fills it itself
 (summary, description, plain summary and provider name, joined by newlines, exactly like
-``Offer.build_search_text``); the SQLite FTS5 triggers and PostgreSQL's generated tsvector
-column index it from there.
+``Offer.build_search_text``) and the index terms of title and text (``title_terms`` /
+``text_terms``, directory/search/text.py); the SQLite FTS5 triggers and PostgreSQL's
+generated tsvector column index them from there.
 
 Usage::
 
@@ -34,6 +35,7 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import create_engine, insert, select, text  # noqa: E402
 from tqdm import tqdm  # noqa: E402
+from directory.search.text import document_terms  # noqa: E402
 
 DEFAULT_SEED = 20241128
 BATCH = 5000
@@ -379,6 +381,7 @@ def generate(url: str, n: int, seed: int = DEFAULT_SEED, progress: bool = True) 
                     "valid_to": (today + dt.timedelta(days=rng.randint(30, 700))) if rng.random() < 0.1 else None,
                     "last_confirmed": confirmed, "created_at": created,
                     "updated_at": min(updated, now), "search_text": search_text,
+                    "title_terms": document_terms(texts["title"]), "text_terms": document_terms(search_text),
                 }
                 for code in _weighted_sample(rng, languages, rng.choices((1, 2, 3, 4), (45, 30, 15, 10))[0]):
                     assoc["language"].append({"offer_id": i, "language_code": code})

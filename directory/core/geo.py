@@ -42,6 +42,7 @@ class GeoPoint:
     lon: float
     label: str = ""
     district_code: str | None = None
+    approximate: bool = False  # a centre or a place whose position is only roughly known
 
 
 class Geocoder(Protocol):
@@ -84,6 +85,7 @@ class GazetteerEntry:
     lat: float
     lon: float
     district: str | None
+    approximate: bool = False
 
 
 def load_gazetteer(path: Path = SEEDS / "gazetteer.csv") -> list[GazetteerEntry]:
@@ -91,7 +93,7 @@ def load_gazetteer(path: Path = SEEDS / "gazetteer.csv") -> list[GazetteerEntry]
         return [
             GazetteerEntry(
                 r["name"], r["kind"], r["postcode"], float(r["lat"]), float(r["lon"]),
-                r.get("district") or None,
+                r.get("district") or None, (r.get("approximate") or "").strip() in ("1", "yes", "true"),
             )
             for r in csv.DictReader(fh)
         ]
@@ -118,17 +120,17 @@ class GazetteerGeocoder:
             return None
         for name, e in self._by_name:
             if re.search(r"(^|\b)" + re.escape(name) + r"(\b|$)", q):
-                return GeoPoint(e.lat, e.lon, e.name, e.district)
+                return GeoPoint(e.lat, e.lon, e.name, e.district, e.approximate)
         postcode = re.search(r"\b(\d{5})\b", q)
         if postcode:
             hits = [e for e in self.entries if e.postcode == postcode.group(1)]
             if hits:
                 lat = sum(e.lat for e in hits) / len(hits)
                 lon = sum(e.lon for e in hits) / len(hits)
-                return GeoPoint(lat, lon, postcode.group(1), None)
+                return GeoPoint(lat, lon, postcode.group(1), None, approximate=True)
         for name, code, lat, lon, label in sorted(self._districts, key=lambda d: -len(d[0])):
             if re.search(r"(^|\b)" + re.escape(name) + r"(\b|$)", q):
-                return GeoPoint(lat, lon, label, code)
+                return GeoPoint(lat, lon, label, code, approximate=True)
         return None
 
 

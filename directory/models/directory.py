@@ -35,6 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from directory.extensions import db
+from directory.search import text as text_terms
 
 __all__ = [
     "utcnow", "OfferStatus", "WEEKDAYS", "FieldOfAction", "Challenge", "Measure", "Category",
@@ -235,6 +236,10 @@ class Offer(db.Model):
     # Text indexed by the database's full-text search (SQLite FTS5 / PostgreSQL tsvector),
     # kept up to date from the offer's fields; see directory/fulltext.py.
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # The terms of the title and of search_text as the full-text index stores them (folded,
+    # stemmed, compounds split: directory/search/text.py); kept in step by refresh_terms().
+    title_terms: Mapped[str] = mapped_column(Text, default="", server_default="")
+    text_terms: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Matching and referrals: children are looked after during the offer (None =
     # not stated); open places reported by the provider (None = not counted, 0 = full)
     childcare: Mapped[bool | None] = mapped_column(Boolean)
@@ -273,6 +278,14 @@ class Offer(db.Model):
             if translation not in exclude:
                 parts.extend(translation.search_words())
         return "\n".join(p for p in parts if p)
+
+    def refresh_terms(self) -> None:
+        """Recompute title_terms/text_terms from title and search_text (only when changed)."""
+        title, body = text_terms.document_terms(self.title or ""), text_terms.document_terms(self.search_text or "")
+        if self.title_terms != title:
+            self.title_terms = title
+        if self.text_terms != body:
+            self.text_terms = body
 
 
 class Location(db.Model):
@@ -337,8 +350,10 @@ def _refresh_search_text(session: Session, _context, _instances) -> None:
             text = obj.build_search_text()
             if obj.search_text != text:
                 obj.search_text = text
+            obj.refresh_terms()
         elif isinstance(obj, Organization) and obj in session.dirty:
             for offer in obj.offers:  # the provider's name is part of each offer's document
                 offer.search_text = offer.build_search_text()
+                offer.refresh_terms()
         elif isinstance(obj, Schedule) and obj.date is not None:
             obj.weekday = obj.date.weekday()

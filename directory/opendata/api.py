@@ -118,8 +118,12 @@ def offers():
     )
     return _json(shapes.OfferList(
         data=[api_data.offer_shape(o, vocab, _offer_urls) for o in result.offers],
-        meta=shapes.OfferPageMeta(total=result.total, page=query.page, per_page=query.per_page, pages=pages,
-                                  sort=query.sort, filters=search.describe(query, vocab)),
+        meta=shapes.OfferPageMeta(
+            total=result.total, page=query.page, per_page=query.per_page, pages=pages,
+            sort=query.sort, filters=search.describe(query, vocab),
+            understood=[shapes.Understood(param=p, code=c, label=label)
+                        for p, c, label in search.understood_labels(query, vocab)],
+            suggestion=search.corrected_query(query), near=search.near_point(query)),
         facets=api_data.facets_shape(result.facets),
         links=links,
     ))
@@ -269,7 +273,7 @@ def _search_or_400(sort: str | None = None):
     """A validated search for the export formats (all results, no paging); ParamError → 400."""
     vocab = vocabulary.load(current_language())
     args = request.args
-    if sort:
+    if sort and args.get("sort") in (None, "", *search.SORTS):  # a bad sort still gets its 400
         args = args.copy()
         args["sort"] = sort
     query = api_data.parse_search(args, vocab, app_geocoder())

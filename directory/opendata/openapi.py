@@ -84,8 +84,13 @@ def _paging() -> list[dict]:
 def search_parameters(vocab: Vocabulary) -> list[dict]:
     text = {"type": "string", "maxLength": search.MAX_VALUE_LENGTH, "pattern": STORABLE_PATTERN}
     return [
-        _param("q", text, "free text (German stemming on PostgreSQL, prefix terms on SQLite)"),
-        _param("near", text, "an address, a Stadtteil or `lat,lon`; needed for `radius` and `sort=distance`"),
+        _param("q", text, "free text: words ranked (more words first), spelling forgiven (case, "
+               "ß/ss, umlauts, accents, stems, compound parts, typos); words naming a vocabulary value "
+               "in any interface language count as that value (see `meta.understood`)"),
+        _param("literal", {"type": "string", "enum": ["0", "1"]},
+               "`1`: the words only as text, not as vocabulary values"),
+        _param("near", text, "an address, a place, a postcode, a Stadtteil or `lat,lon`; with it the "
+               "default sort is `distance`; needed for `radius`"),
         _multi("district", list(vocab.districts), "Stadtteil (district code)."),
         _multi("language", list(vocab.languages), "Language spoken at the offer (ISO 639-1)."),
         _multi("target", list(vocab.target_groups), "Target group."),
@@ -96,8 +101,8 @@ def search_parameters(vocab: Vocabulary) -> list[dict]:
         _multi("time", list(search.TIMES_OF_DAY), "Time of day with a current slot."),
         _param("radius", {"type": "string", "enum": [str(r) for r in search.RADIUS_OPTIONS]},
                "distance from `near` in km (needs `near`)"),
-        _param("sort", {"type": "string", "enum": list(search.SORTS), "default": "relevance"},
-               "`distance` needs `near`; every order ends with the offer id, so paging is stable"),
+        _param("sort", {"type": "string", "enum": ["", *search.SORTS], "default": ""},
+               "empty: the default – `distance` with `near`, else `relevance`; `distance` needs `near`; every order ends with the offer id, so paging is stable"),
         *_paging(),
     ]
 

@@ -222,9 +222,27 @@ class PageMeta(Shape):
     pages: Annotated[int, Field(ge=1)]
 
 
+class Understood(Shape):
+    """A vocabulary value a word of the query was understood to name."""
+
+    param: str
+    code: str
+    label: str
+
+
+class NearPoint(Shape):
+    lat: float
+    lon: float
+    label: str
+    approximate: bool
+
+
 class OfferPageMeta(PageMeta):
     sort: Literal[tuple(SORTS)]  # type: ignore[valid-type]
     filters: list[str] = Field(description="the active filters in words")
+    understood: list[Understood] = Field(description="vocabulary values the words were understood to name")
+    suggestion: str | None = Field(description="the query with corrected spelling (\"Meinten Sie …?\")")
+    near: NearPoint | None = Field(description="the place distances are measured from")
 
 
 class OfferList(Shape):

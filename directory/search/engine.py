@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from flask import current_app
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, case, distinct, func, or_, select
 from pyroaring import BitMap
+from sqlalchemy import Select, and_, case, distinct, false, func, literal, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql import ColumnElement
 
@@ -47,8 +48,11 @@ from directory.models import (
 )
 from directory.offers.visibility import visible_clause
 from directory.offers.vocabulary import Vocabulary
-from directory.search import fulltext
+from directory.search import concepts as concept_index
+from directory.search import dictionary as term_dictionary
+from directory.search import fulltext, text
 from directory.search import index as search_index
+from directory.search.understand import WordGroup, analyse, understood
 
 MAX_VALUE_LENGTH = 200
 MAX_VALUES_PER_PARAM = 50
@@ -78,6 +82,8 @@ class SearchQuery:
     page: int = 1
     per_page: int = 20
     today: dt.date = field(default_factory=dt.date.today)
+    literal: bool = False  # the words only as text, not as vocabulary values
+    groups: list[WordGroup] = field(default_factory=list)  # one per word (understand.py)
 
     def values(self, param: str) -> list[str]:
         return self.selected.get(param, [])
@@ -328,7 +334,7 @@ FACETS: tuple[Facet, ...] = (
     ),
 )
 FACETS_BY_PARAM = {f.param: f for f in FACETS}
-SCALAR_PARAMS = ("q", "near", "sort", "page")
+SCALAR_PARAMS = ("q", "near", "sort", "page", "literal")
 
 
 # --- parsing -----------------------------------------------------------------------------
@@ -348,7 +354,11 @@ def read(params: Params, vocab: Vocabulary, geocoder: Geocoder | None, per_page:
     that add parameters of their own read those too and then call ``params.check()``)."""
     query = SearchQuery(per_page=per_page, today=today or dt.date.today())
     query.q = params.one("q")
-    query.words = fulltext.terms(query.q)
+    query.words = text.query_words(query.q)
+    literal = params.one("literal")
+    if literal not in ("", "0", "1"):
+        params.error("literal", _l("Ungültiger Wert für „wörtlich“: %(value)s", value=literal[:40]))
+    query.literal = literal == "1"
 
     for facet in FACETS:
         if facet.param == "radius":
@@ -387,7 +397,9 @@ def read(params: Params, vocab: Vocabulary, geocoder: Geocoder | None, per_page:
     if query.radius is not None and query.near is None and not params.failed("near"):
         params.error("radius", _l("Für die Entfernung bitte eine Adresse oder einen Ort angeben."))
 
-    sort = params.one("sort") or "relevance"
+    sort = params.one("sort")
+    # with a place, the nearest offers come first unless another order was chosen
+    sort = sort or ("distance" if query.near is not None else "relevance")
     if sort not in SORTS:
         params.error("sort", _l("Unbekannte Sortierung: %(value)s", value=sort[:40]))
     elif sort == "distance" and query.near is None and not params.failed("near"):
@@ -395,7 +407,67 @@ def read(params: Params, vocab: Vocabulary, geocoder: Geocoder | None, per_page:
     query.sort = sort
 
     query.page = paging.read_page(params)
+    if query.words and has_app_context() and not params.failed():
+        understand(query)
     return query
+
+
+def understand(query: SearchQuery) -> None:
+    """Turn the query's words into word groups against the app's term dictionary and concepts."""
+    app = current_app._get_current_object()
+    dictionary = search_index.for_app(app).get(db.session, app).dictionary
+    concepts = None if query.literal else concept_index.current(app)
+    query.groups = analyse(query.words, dictionary, concepts)
+
+
+def corrected_query(query: SearchQuery) -> str | None:
+    """The query with each corrected word replaced by how offers write it ("Meinten Sie …?")."""
+    if not any(g.correction for g in query.groups):
+        return None
+    words = []
+    for g in query.groups:
+        if g.correction:
+            match = fulltext.match_clause(db.engine.dialect.name, Offer.id, [(g.correction, False)])
+            words.append(term_dictionary.surface_word(db.session, and_(visible_clause(query.today), match),
+                                                      g.correction))
+        else:
+            words.append(g.word)
+    return " ".join(words)
+
+
+def understood_labels(query: SearchQuery, vocab: Vocabulary) -> list[tuple[str, str, str]]:
+    """(param, code, label) of each vocabulary value the words were understood to name."""
+    out = []
+    for concept in understood(query.groups):
+        facet = FACETS_BY_PARAM.get(concept.param)
+        label = facet.values(vocab).get(concept.code) if facet else None
+        if label:
+            out.append((concept.param, concept.code, label))
+    return out
+
+
+def near_point(query: SearchQuery) -> dict | None:
+    """The place distances are measured from (for the page, the map and the API)."""
+    if query.near is None:
+        return None
+    return {"lat": round(query.near.lat, 6), "lon": round(query.near.lon, 6),
+            "label": query.near.label or query.near_text, "approximate": query.near.approximate}
+
+
+def relaxations(query: SearchQuery) -> list[tuple[str, int]]:
+    """For a search without results: (parameter, results without it) for each set filter –
+    the search text "q" included – that alone removed results, most results first."""
+    out = []
+    if query.words:
+        without_text = SearchQuery(**{**query.__dict__, "q": "", "words": [], "groups": []})
+        out.append(("q", len(evaluate(without_text, with_counts=False)[1].matched)))
+    for facet in FACETS:
+        if query.values(facet.param):
+            selected = {k: v for k, v in query.selected.items() if k != facet.param}
+            without = SearchQuery(**{**query.__dict__, "selected": selected,
+                                     "radius": None if facet.param == "radius" else query.radius})
+            out.append((facet.param, len(evaluate(without, with_counts=False)[1].matched)))
+    return sorted(((p, n) for p, n in out if n), key=lambda pair: -pair[1])
 
 
 def _radius_key(radius: float) -> str:
@@ -403,8 +475,10 @@ def _radius_key(radius: float) -> str:
 
 
 def _looks_like_coordinates(text: str) -> bool:
-    stripped = text.replace(" ", "")
-    return bool(stripped) and all(c in "0123456789.,;-+" for c in stripped) and any(c.isdigit() for c in stripped)
+    """Only digits and separators, and two numbers or more (a postcode alone is a place)."""
+    stripped = text.strip()
+    return (bool(stripped) and all(c in "0123456789.,;-+ " for c in stripped)
+            and len(re.findall(r"\d+(?:\.\d+)?", stripped)) >= 2)
 
 
 # --- running a search --------------------------------------------------------------------
@@ -412,7 +486,8 @@ def _looks_like_coordinates(text: str) -> bool:
 def where_clauses(query: SearchQuery, exclude: str | None = None) -> list[ColumnElement[bool]]:
     clauses = [visible_clause(query.today)]
     if query.words:
-        clauses.append(fulltext.match_clause(db.engine.dialect.name, Offer.id, query.words))
+        groups = [_group_clause(query, g) for g in query.groups if g.matchable]
+        clauses.append(or_(*groups) if groups else false())
     for facet in FACETS:
         values = query.values(facet.param)
         if values and facet.param != exclude:
@@ -420,12 +495,61 @@ def where_clauses(query: SearchQuery, exclude: str | None = None) -> list[Column
     return clauses
 
 
+def _text_clause(terms):
+    return fulltext.match_clause(db.engine.dialect.name, Offer.id, terms)
+
+
+def _concept_clause(query: SearchQuery, group: WordGroup, weak: bool = True) -> ColumnElement[bool] | None:
+    """Offers with one of the values the word names (with `weak`, also those its compound
+    parts name)."""
+    by_param: dict[str, list[str]] = {}
+    for c in group.concepts + (group.part_concepts if weak else []):
+        by_param.setdefault(c.param, []).append(c.code)
+    parts = [FACETS_BY_PARAM[p].clause(query, codes) for p, codes in by_param.items()]
+    return or_(*parts) if parts else None
+
+
+def _group_clause(query: SearchQuery, group: WordGroup) -> ColumnElement[bool]:
+    """An offer matches a word: it contains one of the word's terms or has one of its values."""
+    parts = [_text_clause(group.terms)] if group.terms else []
+    concept = _concept_clause(query, group)
+    if concept is not None:
+        parts.append(concept)
+    return or_(*parts)
+
+
+def _word_scores(query: SearchQuery):
+    """(words matched, strength): offers matching more of the words first (all words best);
+    among those, the ones that match more ways – by text and by each kind of value the word
+    names ("житло": a housing offer tagged with the housing challenge beats one that is only
+    either)."""
+    groups = [g for g in query.groups if g.matchable]
+    if not groups:
+        return literal(0), literal(0)
+    matched = sum((case((_group_clause(query, g), 1), else_=0) for g in groups), literal(0))
+    ways = []
+    for g in groups:
+        if g.terms:
+            ways.append(_text_clause(g.terms))
+        by_param: dict[str, list[str]] = {}
+        for c in g.concepts:
+            by_param.setdefault(c.param, []).append(c.code)
+        ways.extend(FACETS_BY_PARAM[p].clause(query, codes) for p, codes in by_param.items())
+    strength = sum((case((w, 1), else_=0) for w in ways), literal(0))
+    return matched, strength
+
+
 def matching_ids(query: SearchQuery, exclude: str | None = None) -> Select:
     return select(Offer.id).where(*where_clauses(query, exclude))
 
 
 def ordered(stmt: Select, query: SearchQuery) -> Select:
-    """Apply the query's sort order (joining the full-text ranking when needed)."""
+    """Apply the query's sort order (joining the full-text ranking when needed).
+
+    Relevance: offers matching more of the words first, then more of them as vocabulary
+    values, then the full-text rank. By distance: offers matching more words first, then
+    the nearest."""
+    words = bool(query.words and any(g.matchable for g in query.groups))
     if query.sort == "distance" and query.near is not None:
         nearest = (
             select(func.min(_distance2(query.near)))
@@ -433,12 +557,18 @@ def ordered(stmt: Select, query: SearchQuery) -> Select:
             .where(offer_location.c.offer_id == Offer.id, Location.lat.is_not(None))
             .scalar_subquery()
         )
-        return stmt.order_by(nearest.is_(None), nearest, Offer.id)
+        first = [_word_scores(query)[0].desc()] if words else []
+        return stmt.order_by(*first, nearest.is_(None), nearest, Offer.id)
     if query.sort == "updated":
         return stmt.order_by(Offer.updated_at.desc(), Offer.id.desc())
-    if query.words:
-        rank = fulltext.ranking(db.engine.dialect.name, Offer.__table__, query.words)
-        return stmt.join(rank, rank.c.offer_id == Offer.id).order_by(rank.c.rank, Offer.id)
+    if words:
+        matched, valued = _word_scores(query)
+        terms = [t for g in query.groups for t in g.terms]
+        if not terms:
+            return stmt.order_by(matched.desc(), valued.desc(), Offer.title, Offer.id)
+        rank = fulltext.ranking(db.engine.dialect.name, Offer.__table__, list(dict.fromkeys(terms)))
+        return (stmt.outerjoin(rank, rank.c.offer_id == Offer.id)
+                .order_by(matched.desc(), valued.desc(), func.coalesce(rank.c.rank, 0), Offer.title, Offer.id))
     return stmt.order_by(Offer.last_confirmed.is_(None), Offer.last_confirmed.desc(), Offer.title, Offer.id)
 
 
@@ -515,16 +645,34 @@ def _load_page(ids: list[int]) -> list[Offer]:
     return [loaded[i] for i in ids if i in loaded]
 
 
+def _word_rows(query: SearchQuery) -> list[tuple]:
+    """(offer id, -words matched, -ways matched, text rank) of every offer the words match:
+    the relevance order of :func:`ordered`, as sort keys (smaller first)."""
+    groups = [g for g in query.groups if g.matchable]
+    if not groups:
+        return []
+    matched, valued = _word_scores(query)
+    terms = list(dict.fromkeys(t for g in query.groups for t in g.terms))
+    if terms:
+        rank = fulltext.ranking(db.engine.dialect.name, Offer.__table__, terms)
+        stmt = (select(Offer.id, -matched, -valued, func.coalesce(rank.c.rank, 0))
+                .outerjoin(rank, rank.c.offer_id == Offer.id))
+    else:
+        stmt = select(Offer.id, -matched, -valued, literal(0))
+    return db.session.execute(stmt.where(or_(*(_group_clause(query, g) for g in groups)))).all()
+
+
 def evaluate(query: SearchQuery, with_counts: bool = True):
-    """The query on the app's search index: (index, evaluation, text scores or None)."""
+    """The query on the app's search index: (index, evaluation, word scores or None)."""
     ix = search_index.for_app(current_app).get(db.session, current_app._get_current_object())
     hide = current_app.config.get("STALE_HIDE_AFTER_DAYS", 365)
     base = ix.visible(query.today, hide)
     scores = None
     if query.words:
-        rank = fulltext.ranking(db.engine.dialect.name, Offer.__table__, query.words)
-        text_ids, scores = ix.text_matches(
-            tuple(query.words), lambda: db.session.execute(select(rank.c.offer_id, rank.c.rank)).all())
+        # what the words match depends on the word groups and, through the values they name,
+        # on the weekday and time filters
+        key = (repr(query.groups), tuple(query.values("day")), tuple(query.values("time")), query.today)
+        text_ids, scores = ix.text_matches(key, lambda: _word_rows(query))
         base = base & text_ids
     sets = {f.param: f.bits(ix, query, hide, query.values(f.param)) for f in FACETS if query.values(f.param)}
     counters = {}
@@ -534,21 +682,26 @@ def evaluate(query: SearchQuery, with_counts: bool = True):
     return ix, ix.evaluate(base, sets, counters), scores
 
 
+def sort_order(ix, query: SearchQuery, matched, word_scores) -> list:
+    """The order of :func:`ordered` as index sort keys."""
+    words = word_scores is not None and any(g.matchable for g in query.groups)
+    if query.sort == "distance" and query.near is not None:
+        first = [word_scores.column(0)] if words else []  # more words matched first
+        return [*first, ix.nearest_km2(query.near, matched)]
+    if query.sort == "updated":
+        return ["updated"]
+    if words:
+        return [word_scores, "title"]
+    return ["default"]
+
+
 def run(query: SearchQuery, vocab: Vocabulary, toggle_url: Callable[[str, str], str]) -> SearchResult:
     """One page of results with every facet's counts (the map's points: search/map_points.py)."""
-    ix, ev, text_scores = evaluate(query)
-    total = len(ev.matched)
-    key, scores = "default", None
-    if query.sort == "distance" and query.near is not None:
-        scores = ix.nearest_km2(query.near, ev.matched)
-    elif query.sort == "updated":
-        key = "updated"
-    elif query.words:
-        scores = text_scores
+    ix, ev, word_scores = evaluate(query)
     start = (query.page - 1) * query.per_page
-    offers = _load_page(ix.top(ev.matched, start, start + query.per_page, key, scores))
-    facets = build_facets(query, vocab, ev.counts, toggle_url)
-    return SearchResult(query, total, offers, facets)
+    order = sort_order(ix, query, ev.matched, word_scores)
+    offers = _load_page(ix.top(ev.matched, start, start + query.per_page, order))
+    return SearchResult(query, len(ev.matched), offers, build_facets(query, vocab, ev.counts, toggle_url))
 
 
 def facet_counts(query: SearchQuery) -> dict[str, dict[str, int]]:

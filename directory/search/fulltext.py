@@ -2,30 +2,49 @@
 
 The schema objects are created by the Alembic migration through :func:`install` (and can be
 re-created after a SQLite batch migration rebuilt the offer table). Queries go through
-:func:`match_clause` and :func:`rank_expression`, so search.py never needs to know the dialect.
+:func:`match_clause` and :func:`ranking`, so the engine never needs to know the dialect. Both
+databases index the same terms (directory/search/text.py: folded, stemmed, compounds split), so
+they find the same offers.
 """
 from __future__ import annotations
 
-import re
-
-from sqlalchemy import column, func, literal_column, select, table, text
+from sqlalchemy import column, func, inspect, literal_column, select, table, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
+# The index covers the offer's terms (directory/search/text.py), not its raw text.
 SQLITE_DDL = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS offer_fts USING fts5("
-    "title, search_text, content='offer', content_rowid='id', "
-    "tokenize='unicode61 remove_diacritics 2')",
+    "title_terms, text_terms, content='offer', content_rowid='id', "
+    "tokenize='unicode61 remove_diacritics 0', prefix='3')",
     "CREATE TRIGGER IF NOT EXISTS offer_fts_ai AFTER INSERT ON offer BEGIN "
-    "INSERT INTO offer_fts(rowid, title, search_text) VALUES (new.id, new.title, new.search_text); END",
+    "INSERT INTO offer_fts(rowid, title_terms, text_terms) VALUES (new.id, new.title_terms, new.text_terms); END",
     "CREATE TRIGGER IF NOT EXISTS offer_fts_ad AFTER DELETE ON offer BEGIN "
-    "INSERT INTO offer_fts(offer_fts, rowid, title, search_text) "
-    "VALUES ('delete', old.id, old.title, old.search_text); END",
-    "CREATE TRIGGER IF NOT EXISTS offer_fts_au AFTER UPDATE OF title, search_text ON offer BEGIN "
-    "INSERT INTO offer_fts(offer_fts, rowid, title, search_text) "
-    "VALUES ('delete', old.id, old.title, old.search_text); "
-    "INSERT INTO offer_fts(rowid, title, search_text) VALUES (new.id, new.title, new.search_text); END",
+    "INSERT INTO offer_fts(offer_fts, rowid, title_terms, text_terms) "
+    "VALUES ('delete', old.id, old.title_terms, old.text_terms); END",
+    "CREATE TRIGGER IF NOT EXISTS offer_fts_au AFTER UPDATE OF title_terms, text_terms ON offer BEGIN "
+    "INSERT INTO offer_fts(offer_fts, rowid, title_terms, text_terms) "
+    "VALUES ('delete', old.id, old.title_terms, old.text_terms); "
+    "INSERT INTO offer_fts(rowid, title_terms, text_terms) VALUES (new.id, new.title_terms, new.text_terms); END",
     "INSERT INTO offer_fts(offer_fts) VALUES ('rebuild')",
+]
+POSTGRES_DDL = [
+    "ALTER TABLE offer ADD COLUMN IF NOT EXISTS search_vector tsvector GENERATED ALWAYS AS ("
+    "setweight(to_tsvector('simple', coalesce(title_terms, '')), 'A') || "
+    "setweight(to_tsvector('simple', coalesce(text_terms, '')), 'B')) STORED",
+    "CREATE INDEX IF NOT EXISTS ix_offer_search_vector ON offer USING gin (search_vector)",
+]
+# Before the terms columns existed (migrations 0001-0008) the index covered the raw text.
+LEGACY_SQLITE_DDL = [
+    stmt.replace("title_terms", "title").replace("text_terms", "search_text")
+    .replace("remove_diacritics 0', prefix='3'", "remove_diacritics 2'")
+    for stmt in SQLITE_DDL
+]
+LEGACY_POSTGRES_DDL = [
+    "ALTER TABLE offer ADD COLUMN IF NOT EXISTS search_vector tsvector GENERATED ALWAYS AS ("
+    "setweight(to_tsvector('german', coalesce(title, '')), 'A') || "
+    "setweight(to_tsvector('german', coalesce(search_text, '')), 'B')) STORED",
+    POSTGRES_DDL[1],
 ]
 SQLITE_DROP = [
     "DROP TRIGGER IF EXISTS offer_fts_ai",
@@ -33,23 +52,21 @@ SQLITE_DROP = [
     "DROP TRIGGER IF EXISTS offer_fts_au",
     "DROP TABLE IF EXISTS offer_fts",
 ]
-POSTGRES_DDL = [
-    "ALTER TABLE offer ADD COLUMN IF NOT EXISTS search_vector tsvector GENERATED ALWAYS AS ("
-    "setweight(to_tsvector('german', coalesce(title, '')), 'A') || "
-    "setweight(to_tsvector('german', coalesce(search_text, '')), 'B')) STORED",
-    "CREATE INDEX IF NOT EXISTS ix_offer_search_vector ON offer USING gin (search_vector)",
-]
 POSTGRES_DROP = [
     "DROP INDEX IF EXISTS ix_offer_search_vector",
     "ALTER TABLE offer DROP COLUMN IF EXISTS search_vector",
 ]
 
-MAX_TERMS = 12
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def install(conn: Connection) -> None:
-    for stmt in SQLITE_DDL if conn.dialect.name == "sqlite" else POSTGRES_DDL:
+    """Create the index, on the terms columns when the schema has them (else the raw text)."""
+    has_terms = "title_terms" in {c["name"] for c in inspect(conn).get_columns("offer")}
+    if conn.dialect.name == "sqlite":
+        statements = SQLITE_DDL if has_terms else LEGACY_SQLITE_DDL
+    else:
+        statements = POSTGRES_DDL if has_terms else LEGACY_POSTGRES_DDL
+    for stmt in statements:
         conn.execute(text(stmt))
 
 
@@ -58,54 +75,49 @@ def uninstall(conn: Connection) -> None:
         conn.execute(text(stmt))
 
 
-def terms(query: str) -> list[str]:
-    """Words of a user's query, lower-cased; punctuation and operators are dropped."""
-    return [w.lower() for w in _WORD.findall(query)][:MAX_TERMS]
+Alternatives = list[tuple[str, bool]]  # (term, as prefix?) – one OR group
 
 
-def _sqlite_query(words: list[str]) -> str:
-    # Each word as a quoted prefix term, all required: "sport"* AND "mädchen"*
-    return " AND ".join('"' + w.replace('"', "") + '"*' for w in words)
+def _sqlite_query(alternatives: Alternatives) -> str:
+    # "wohnung"* OR "mietwohnung": terms are letters and digits only (directory/search/text.py)
+    return " OR ".join('"' + t.replace('"', "") + '"' + ("*" if prefix else "") for t, prefix in alternatives)
 
 
-def _postgres_query(words: list[str]) -> str:
-    return " & ".join(w + ":*" for w in words)
+def _postgres_query(alternatives: Alternatives) -> str:
+    return " | ".join(t.replace("'", "") + (":*" if prefix else "") for t, prefix in alternatives)
 
 
 _FTS = table("offer_fts", column("rowid"))
+_VECTOR = literal_column("offer.search_vector")
 
 
-def _sqlite_match(words: list[str]) -> ColumnElement[bool]:
-    return literal_column("offer_fts").op("MATCH")(_sqlite_query(words))
+def _sqlite_match(alternatives: Alternatives) -> ColumnElement[bool]:
+    return literal_column("offer_fts").op("MATCH")(_sqlite_query(alternatives))
 
 
-def _postgres_match(words: list[str]) -> ColumnElement[bool]:
-    return literal_column("offer.search_vector").op("@@")(
-        func.to_tsquery("german", _postgres_query(words))
-    )
+def _postgres_tsquery(alternatives: Alternatives):
+    return func.to_tsquery("simple", _postgres_query(alternatives))
 
 
-def match_clause(dialect: str, offer_id_column, words: list[str]) -> ColumnElement[bool]:
-    """A WHERE clause: the offer matches every word (as a prefix)."""
+def match_clause(dialect: str, offer_id_column, alternatives: Alternatives) -> ColumnElement[bool]:
+    """A WHERE clause: the offer contains at least one of the terms."""
     if dialect == "sqlite":
-        return offer_id_column.in_(select(_FTS.c.rowid).where(_sqlite_match(words)))
-    return _postgres_match(words)
+        return offer_id_column.in_(select(_FTS.c.rowid).where(_sqlite_match(alternatives)))
+    return _VECTOR.op("@@")(_postgres_tsquery(alternatives))
 
 
-def ranking(dialect: str, offer_table, words: list[str]):
-    """A subquery (offer_id, rank) of the matching offers; lower rank = better match."""
+def ranking(dialect: str, offer_table, alternatives: Alternatives):
+    """A subquery (offer_id, rank) of the offers containing any of the terms; lower rank =
+    better match (BM25 / ts_rank_cd, title terms weigh more than the rest)."""
     if dialect == "sqlite":
         return (
             select(_FTS.c.rowid.label("offer_id"), func.bm25(literal_column("offer_fts"), 10.0, 1.0).label("rank"))
-            .where(_sqlite_match(words))
+            .where(_sqlite_match(alternatives))
             .subquery("fts_rank")
         )
+    tsquery = _postgres_tsquery(alternatives)
     return (
-        select(
-            offer_table.c.id.label("offer_id"),
-            (-func.ts_rank_cd(literal_column("offer.search_vector"),
-                              func.to_tsquery("german", _postgres_query(words)))).label("rank"),
-        )
-        .where(_postgres_match(words))
+        select(offer_table.c.id.label("offer_id"), (-func.ts_rank_cd(_VECTOR, tsquery)).label("rank"))
+        .where(_VECTOR.op("@@")(tsquery))
         .subquery("fts_rank")
     )

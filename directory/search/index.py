@@ -32,6 +32,7 @@ from pyroaring import BitMap
 from sqlalchemy import String, and_, cast, func, select
 
 from directory.core.geo import KM_PER_DEGREE_LAT, GeoPoint, km_per_degree_lon
+from directory.search.dictionary import TermDictionary
 from directory.extensions import db
 from directory.models import (
     WEEKDAYS,
@@ -121,11 +122,16 @@ class SearchIndex:
         index.slot_expiry = np.minimum(_ordinals([s[2] for s in slots]), _ordinals([s[3] for s in slots]))
         index.slot_period = {p: np.array([bool(s[4 + n]) for s in slots], dtype=bool) for n, p in enumerate(PERIODS)}
         # sort orders as the database sorts (its collation for titles): rank = position
-        index.rank_default = index._ranks(_fetch(conn,
-            select(Offer.id).order_by(Offer.last_confirmed.is_(None), Offer.last_confirmed.desc(), Offer.title,
-                                      Offer.id)))
-        index.rank_updated = index._ranks(_fetch(conn,
-            select(Offer.id).order_by(Offer.updated_at.desc(), Offer.id.desc())))
+        index.ranks = {
+            "default": index._ranks(_fetch(conn, select(Offer.id).order_by(
+                Offer.last_confirmed.is_(None), Offer.last_confirmed.desc(), Offer.title, Offer.id))),
+            "title": index._ranks(_fetch(conn, select(Offer.id).order_by(Offer.title, Offer.id))),
+            "updated": index._ranks(_fetch(conn, select(Offer.id).order_by(Offer.updated_at.desc(), Offer.id.desc()))),
+        }
+        # the terms that really occur in published offers, for typo corrections
+        index.dictionary = TermDictionary.from_documents(
+            f"{title or ''} {body or ''}" for title, body in _fetch(conn, select(Offer.title_terms, Offer.text_terms)
+                                                                   .where(Offer.status == OfferStatus.published.value)))
         index.build_seconds = time.perf_counter() - started
         return index
 
@@ -201,16 +207,17 @@ class SearchIndex:
     # --- full text (a cache of the database's answers) ------------------------------------
 
     def text_matches(self, key, compute) -> tuple[BitMap, "Scores"]:
-        """The offers matching a text query and their scores (lower = better), computed by the
-        database once per index and query."""
+        """The offers matching a text query and their sort keys: ``compute()`` gives rows
+        (offer id, key, …), smaller keys first; the database answers once per index and query."""
         with self._lock:
             hit = self._text.get(key)
             if hit is not None:
                 self._text.move_to_end(key)
                 return hit
         rows = sorted(compute())
-        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        value = (_bits(ids), Scores(ids, np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))))
+        ids = np.array([r[0] for r in rows], dtype=np.int64)
+        keys = np.array([r[1:] for r in rows], dtype=np.float64).reshape(len(rows), -1)
+        value = (_bits(ids), Scores(ids, keys))
         with self._lock:
             self._text[key] = value
             if len(self._text) > TEXT_CACHE_SIZE:
@@ -219,23 +226,28 @@ class SearchIndex:
 
     # --- sorting --------------------------------------------------------------------------
 
-    def top(self, matched: BitMap, start: int, stop: int, key: str = "default",
-            scores: "Scores | None" = None) -> list[int]:
-        """The ids at positions [start, stop) of the result set in the given order."""
+    def top(self, matched: BitMap, start: int, stop: int, order=("default",)) -> list[int]:
+        """The ids at positions [start, stop) of the result set, sorted by ``order``: a list of
+        :class:`Scores` (their keys, +inf where an offer has none) and the index's own orders
+        "default" (last confirmed, title), "title" and "updated"; ties by id."""
         if not matched or start >= len(matched):
             return []
         ids = np.asarray(matched.to_array(), dtype=np.int64)
-        if scores is not None:  # relevance or distance: (score, id); offers without a score last
-            order = np.lexsort((ids, scores.lookup(ids)))
-        else:
-            ranks = (self.rank_updated if key == "updated" else self.rank_default)[np.searchsorted(self.ids, ids)]
-            stop_at = min(stop, len(ids))
-            if stop_at < len(ids):
-                part = np.argpartition(ranks, stop_at - 1)[:stop_at]
-                order = part[np.argsort(ranks[part])]
+        positions = None
+        columns = []
+        for key in order:
+            if isinstance(key, Scores):
+                columns.extend(key.lookup(ids).T)
             else:
-                order = np.argsort(ranks)
-        return ids[order[start:stop]].tolist()
+                positions = np.searchsorted(self.ids, ids) if positions is None else positions
+                columns.append(self.ranks[key][positions])
+        if len(columns) == 1 and not isinstance(order[0], Scores) and stop < len(ids):
+            ranks = columns[0]  # one rank order: the first `stop` without sorting them all
+            part = np.argpartition(ranks, stop - 1)[:stop]
+            chosen = part[np.argsort(ranks[part], kind="stable")]
+        else:
+            chosen = np.lexsort((ids, *reversed(columns)))
+        return ids[chosen[start:stop]].tolist()
 
     # --- evaluating a search ---------------------------------------------------------------
 
@@ -256,21 +268,31 @@ class SearchIndex:
 
 @dataclass
 class Scores:
-    """A score per offer id (ids sorted ascending)."""
+    """Sort keys per offer id (ids sorted ascending; ``values`` one row per id, one column per
+    key, smaller first)."""
 
     ids: np.ndarray
     values: np.ndarray
 
+    def __post_init__(self) -> None:
+        if self.values.ndim == 1:
+            self.values = self.values.reshape(-1, 1)
+
     @classmethod
-    def empty(cls) -> "Scores":
-        return cls(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64))
+    def empty(cls, keys: int = 1) -> "Scores":
+        return cls(np.empty(0, dtype=np.int64), np.empty((0, keys), dtype=np.float64))
 
     def lookup(self, ids: np.ndarray) -> np.ndarray:
-        """The score of each id; +inf for ids without one."""
-        if not len(self.ids):
-            return np.full(len(ids), np.inf)
-        pos = np.minimum(np.searchsorted(self.ids, ids), len(self.ids) - 1)
-        return np.where(self.ids[pos] == ids, self.values[pos], np.inf)
+        """The keys of each id (one row each); +inf for ids without them."""
+        out = np.full((len(ids), self.values.shape[1]), np.inf)
+        if len(self.ids):
+            pos = np.minimum(np.searchsorted(self.ids, ids), len(self.ids) - 1)
+            found = self.ids[pos] == ids
+            out[found] = self.values[pos[found]]
+        return out
+
+    def column(self, n: int) -> "Scores":
+        return Scores(self.ids, self.values[:, n:n + 1])
 
 
 def _grouped(conn, key, offer_id, join=None) -> dict:

@@ -72,6 +72,7 @@ def search_page():
             if points:
                 distances[offer.id] = min(distance_km((query.near.lat, query.near.lon), p) for p in points)
     params = search.iter_params(args)
+    text_help = _text_help(query, vocab, args, result.total)
     page_url = lambda n: _search_url(paging.page_args(params, n))  # noqa: E731
     return render_template(
         "search/search.html",
@@ -80,6 +81,7 @@ def search_page():
         page_url=page_url, clear_url=url_for("public.search_page"),
         active=[(label, toggle_url(param, value)) for param, value, label in _active_filters(query, vocab)],
         stale_before=dt.date.today() - dt.timedelta(days=current_app.config["STALE_AFTER_DAYS"]),
+        near_point=search.near_point(query), **text_help,
     )
 
 
@@ -113,6 +115,37 @@ def map_points_geojson():
     response.headers["Cache-Control"] = "public, max-age=60"
     response.vary.add("Accept-Language")
     return cookieless(response)  # shared caches may keep it
+
+
+def _without(args, *names: str) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in search.iter_params(args) if k not in names and k != "page"]
+
+
+def _text_help(query: search.SearchQuery, vocab, args, total: int) -> dict:
+    """What the page says about the search text: the correction it suggests, how it understood
+    the words (with a link to search them literally), and for an empty result the filters
+    that removed results, each with a link without it."""
+    suggestion = search.corrected_query(query)
+    understood = search.understood_labels(query, vocab)
+    relaxed = []
+    if total == 0:
+        titles = {f.param: str(f.title) for f in search.FACETS}
+        for param, n in search.relaxations(query):
+            if param == "q":
+                label = _("Suchtext „%(text)s“", text=query.q)
+            else:
+                labels = search.FACETS_BY_PARAM[param].values(vocab)
+                values = ", ".join(labels.get(v, f"≤ {v} km") for v in query.values(param))
+                label = f"{titles[param]}: {values}"
+            relaxed.append((label, n, _search_url(_without(args, param))))
+    return {
+        "suggestion": suggestion,
+        "suggestion_url": _search_url(_without(args, "q") + [("q", suggestion)]) if suggestion else None,
+        "understood": [label for _p, _c, label in understood],
+        "literal_url": _search_url(_without(args, "literal") + [("literal", "1")]) if understood else None,
+        "understood_url": _search_url(_without(args, "literal")) if query.literal else None,
+        "relaxed": relaxed,
+    }
 
 
 def _active_filters(query: search.SearchQuery, vocab: vocabulary.Vocabulary):

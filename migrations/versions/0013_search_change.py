@@ -1,13 +1,13 @@
 """search change log: keeps every app server's in-process search index current
 
 Revision ID: 0013
-Revises: 0006
+Revises: 0009
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0013'
-down_revision = '0006'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -76,3 +76,28 @@ def test_phone_layout_lists_results_before_the_map(live_server, page_factory):
     # no horizontal scrolling at 360 px
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(page, "search-phone")
+
+
+def test_my_location_asks_the_browser_only_when_pressed(live_server, page_factory):
+    # the position of the Bahnhof: the page then lists the nearest offers first
+    page = page_factory(viewport={"width": 1280, "height": 900}, geolocation={"latitude": 52.29, "longitude": 8.9355},
+                        permissions=["geolocation"], locale="de-DE")
+    page.goto(live_server.url + "/?q=Beratung")
+    assert "near=" not in page.url  # nothing was asked before the click
+    button = page.locator(".locate-me")
+    assert button.is_visible()
+    with page.expect_navigation():
+        button.click()
+    assert "near=52.29000%2C8.93550" in page.url
+    assert page.locator(".results").get_attribute("data-near-lat") == "52.29"
+    assert page.locator("#sort").input_value() == "distance"
+    assert page.locator(".tag--distance").count() >= 1
+    assert not page.js_errors and not page.request_log.foreign()
+    screenshot(page, "search-my-location")
+
+
+def test_my_location_is_not_offered_without_javascript(live_server, page_factory):
+    page = page_factory(java_script_enabled=False)
+    page.goto(live_server.url + "/?near=32427")
+    assert not page.locator(".locate-me").is_visible()
+    assert page.locator(".tag--distance").count() >= 1

@@ -113,27 +113,56 @@ def test_past_one_off_dates_do_not_count_for_weekdays(app):
 @pytest.mark.parametrize("text,expected", [
     ("wohnung", ["Fit für die Wohnung"]),
     ("WOHN", ["Fit für die Wohnung"]),                    # prefix, any case
+    ("Wohnungen", ["Fit für die Wohnung"]),               # stemmed
     ("treppenhaus", ["Fit für die Wohnung"]),             # description
+    ("TREPPENHÄUSER", ["Fit für die Wohnung"]),
     ("mädchensport", ["Mädchensport"]),
-    ("sport frauen", []),                                 # all words must match
+    ("maedchensport", ["Mädchensport"]),                  # ae for ä
+    ("Madchensport", ["Mädchensport"]),                   # accent left out
+    ("Mädchenspott", ["Mädchensport"]),                   # a typo in a long word
+    ("Mülltrenung", ["Fit für die Wohnung"]),             # typo
+    ("sport", ["Mädchensport"]),                          # a part of a compound
     ("\"; DROP TABLE offer; --", []),                   # operators are just words
+    ("xylophon", []),                                     # a word no offer has
 ])
 def test_free_text_uses_the_database_index(app, sample, text, expected):
-    assert titles(run(app, q=text)) == expected
+    assert titles(run(app, q=text, literal="1")) == expected
+
+
+def test_more_of_the_words_rank_higher_but_not_all_are_required(app, sample):
+    result = run(app, q="Mädchen Sport Treppenhaus", literal="1")
+    assert [o.title for o in result.offers] == ["Mädchensport", "Fit für die Wohnung"]
+
+
+def test_words_that_name_a_vocabulary_value_count_as_that_value(app, sample):
+    # "Frauen" names the target group "Frauen und Mädchen", in any interface language
+    for q in ("Frauen", "women", "жінки", "نساء"):
+        assert titles(run(app, q=q)) == ["Frauencafé", "Mädchensport"], q
+    # literally, only the text counts ("Frauencafé" has the word as a compound part)
+    assert titles(run(app, q="Frauen", literal="1")) == ["Frauencafé"]
+    # "Fußball Mädchen": the sport offer for girls first
+    assert run(app, q="Fußball Mädchen").offers[0].title == "Mädchensport"
+
+
+def test_a_corrected_word_is_suggested(app, sample):
+    args = MultiDict({"q": "Treppenhauz wohnung"})
+    query = search.parse(args, vocabulary.load("de"), None)
+    assert search.corrected_query(query) == "Treppenhaus wohnung"
+    assert search.corrected_query(search.parse(MultiDict({"q": "wohnung"}), vocabulary.load("de"), None)) is None
 
 
 def test_free_text_finds_the_provider_name(app):
     org = make_org(name="Stadtsportverband")
     make_offer(title="Lauftreff", organization=org)
     db.session.commit()
-    assert titles(run(app, q="stadtsportverband")) == ["Lauftreff"]
+    assert titles(run(app, q="stadtsportverband", literal="1")) == ["Lauftreff"]
 
 
 def test_free_text_ranks_title_matches_first(app):
     make_offer(title="Kochkurs", description="Wir sprechen über Sprache beim Kochen.")
     make_offer(title="Sprachcafé", description="Treffen")
     db.session.commit()
-    assert [o.title for o in run(app, q="sprach").offers] == ["Sprachcafé", "Kochkurs"]
+    assert [o.title for o in run(app, q="sprach", literal="1").offers] == ["Sprachcafé", "Kochkurs"]
 
 
 def test_distance_filter_and_sort(app, sample):
@@ -260,3 +289,68 @@ def test_bad_parameters_answer_json_callers_with_json(client):
 def test_address_search_uses_the_offline_gazetteer(client, sample):
     html = client.get("/?near=Sieben+Bauern+20A&radius=2").get_data(as_text=True)
     assert "Mädchensport" in html
+
+
+# --- forgiving text, understanding and places on the page and in the API ------------------
+
+def test_page_suggests_the_corrected_spelling(client, sample):
+    html = client.get("/?q=Treppenhauz").get_data(as_text=True)
+    assert 'data-total="1"' in html
+    assert re.search(r'Meinten Sie: <a href="[^"]*q=Treppenhaus"[^>]*>Treppenhaus</a>', html)
+
+
+def test_page_says_how_it_understood_the_words_and_offers_them_literally(client, sample):
+    html = client.get("/?q=Mädchen").get_data(as_text=True)
+    assert re.search(r"Verstanden als:\s*<strong>Frauen und Mädchen</strong>", html)
+    literal = re.search(r'<a href="([^"]*literal=1[^"]*)">Nur nach den Wörtern suchen', html).group(1)
+    literal_html = client.get(literal.replace("&amp;", "&")).get_data(as_text=True)
+    assert "Verstanden als" not in literal_html and "Nur nach den Wörtern gesucht." in literal_html
+    assert 'data-total="1"' in literal_html  # only the offer with the word: Mädchensport
+    assert 'data-total="2"' in html          # also the Frauencafé (for women and girls)
+
+
+def test_empty_result_names_only_the_filters_that_removed_results(client, sample):
+    # Arabic + Bärenkämpen has a result; adding "course" removes it. Without the language
+    # or the district there is still no course (the only one is German, in the Innenstadt).
+    html = client.get("/?language=ar&district=baerenkaempen&category=course").get_data(as_text=True)
+    assert 'data-total="0"' in html
+    relax = re.findall(r'<a href="([^"]*)" data-relax>ohne ([^<]*)</a>', html)
+    labels = [label for _url, label in relax]
+    assert labels == ["Art des Angebots: Kurs"]
+    url = dict((label, url) for url, label in relax)["Art des Angebots: Kurs"].replace("&amp;", "&")
+    assert "category" not in url and "language=ar" in url
+    assert 'data-total="1"' in client.get(url).get_data(as_text=True)
+
+
+def test_empty_result_of_a_word_offers_the_search_without_it(client, sample):
+    html = client.get("/?q=Xylophon&district=innenstadt").get_data(as_text=True)
+    assert 'data-total="0"' in html
+    assert re.search(r'data-relax>ohne Suchtext „Xylophon“</a> – 3 Angebote', html)
+
+
+@pytest.mark.parametrize("near", ["32425", "Bahnhof", "Minden Hauptbahnhof", "ZOB", "Rathaus", "Besselgymnasium"])
+def test_near_takes_postcodes_and_well_known_places(client, sample, near):
+    response = client.get("/", query_string={"near": near})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200, near
+    assert 'data-near-lat="52.' in html and 'data-near-lon="8.' in html
+    # with a place the nearest offers come first, and each card says how far it is
+    assert '<option value="distance" selected' in html
+    assert html.count("km entfernt") == 4
+
+
+def test_distance_is_the_default_order_with_a_place(app, sample):
+    by_default = run(app, near="52.303,8.905")
+    assert by_default.query.sort == "distance"
+    assert [o.title for o in by_default.offers][:2] in (["Fit für die Wohnung", "Mädchensport"],
+                                                        ["Mädchensport", "Fit für die Wohnung"])
+    assert run(app, near="52.303,8.905", sort="relevance").query.sort == "relevance"
+
+
+def test_api_shares_the_understanding_and_the_point(client, sample):
+    body = client.get("/api/v1/offers?q=Frauen+Treppenhauz&near=Bahnhof").get_json()
+    assert {"param": "target", "code": "women_girls", "label": "Frauen und Mädchen"} in body["meta"]["understood"]
+    assert body["meta"]["suggestion"] == "Frauen Treppenhaus"
+    assert body["meta"]["near"]["label"] == "Bahnhof" and body["meta"]["sort"] == "distance"
+    assert {o["title"] for o in body["data"]} == {"Frauencafé", "Mädchensport", "Fit für die Wohnung"}
+    assert client.get("/api/v1/offers?literal=maybe").status_code == 400
