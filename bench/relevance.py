@@ -153,7 +153,7 @@ def run_queries(queries=QUERIES, today: dt.date = TODAY) -> list[Outcome]:
     outcomes = []
     for group, q, expected in queries:
         query = search.parse(MultiDict({"q": q}), vocab, None, per_page=TOP, today=today)
-        result = search.run(query, vocab, lambda _p, _v: "", max_markers=0)
+        result = search.run(query, vocab, lambda _p, _v: "")
         top = [(o.external_id or "").removeprefix("demo:") for o in result.offers[:TOP]]
         outcomes.append(Outcome(group, q, expected, top))
     return outcomes

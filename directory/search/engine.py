@@ -271,7 +271,7 @@ def _radius_bits(ix, q, _hide, values):
 
 
 def _radius_bit_counts(ix, q, _hide, scope):
-    nearest = ix.nearest_km2(q.near, scope).values
+    nearest = ix.nearest_km2(q.near, scope).values[:, 0]
     return {str(r): int((nearest <= r * r).sum()) for r in RADIUS_OPTIONS}
 
 

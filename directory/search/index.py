@@ -202,7 +202,7 @@ class SearchIndex:
 
     def within(self, point: GeoPoint, km: float, among: BitMap | None = None) -> BitMap:
         nearest = self.nearest_km2(point, among)
-        return _bits(nearest.ids[nearest.values <= km * km])
+        return _bits(nearest.ids[nearest.values[:, 0] <= km * km])
 
     # --- full text (a cache of the database's answers) ------------------------------------
 
@@ -216,7 +216,8 @@ class SearchIndex:
                 return hit
         rows = sorted(compute())
         ids = np.array([r[0] for r in rows], dtype=np.int64)
-        keys = np.array([r[1:] for r in rows], dtype=np.float64).reshape(len(rows), -1)
+        width = len(rows[0]) - 1 if rows else 1
+        keys = np.array([r[1:] for r in rows], dtype=np.float64).reshape(len(rows), width)
         value = (_bits(ids), Scores(ids, keys))
         with self._lock:
             self._text[key] = value

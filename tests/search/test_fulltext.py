@@ -1,18 +1,18 @@
-"""Full-text search terms: what a query hands to FTS5 / tsquery."""
+"""What a query hands to FTS5 / tsquery: words without operators, stop words or repeats, capped."""
 import pytest
 
-from directory.search import fulltext
+from directory.search import text
 
 
 @pytest.mark.parametrize("query,words", [
-    ("Sport für Mädchen", ["sport", "für", "mädchen"]),
-    ('"a" OR b* NEAR(c)', ["a", "or", "b", "near", "c"]),
+    ("Sport für Mädchen", ["Sport", "Mädchen"]),
+    ('"a" OR b* NEAR(c)', ["b", "NEAR", "c"]),
     ("", []),
     ("!!! ---", []),
 ])
-def test_terms_drop_operators(query, words):
-    assert fulltext.terms(query) == words
+def test_query_words_drop_operators_and_stop_words(query, words):
+    assert [w.casefold() for w in text.query_words(query)] == [w.casefold() for w in words]
 
 
-def test_terms_are_capped():
-    assert len(fulltext.terms("wort " * 100)) == fulltext.MAX_TERMS
+def test_query_words_are_capped():
+    assert len(text.query_words(" ".join(f"wort{i}" for i in range(100)))) == text.MAX_QUERY_WORDS

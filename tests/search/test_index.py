@@ -135,5 +135,5 @@ def test_scores_lookup_gives_infinity_for_unknown_ids():
     import numpy as np
 
     scores = search_index.Scores(np.array([2, 5, 9]), np.array([0.5, 0.1, 0.7]))
-    assert scores.lookup(np.array([5, 3, 9, 11])).tolist() == [0.1, float("inf"), 0.7, float("inf")]
-    assert search_index.Scores.empty().lookup(np.array([1])).tolist() == [float("inf")]
+    assert scores.lookup(np.array([5, 3, 9, 11])).tolist() == [[0.1], [float("inf")], [0.7], [float("inf")]]
+    assert search_index.Scores.empty(2).lookup(np.array([1])).tolist() == [[float("inf"), float("inf")]]
