@@ -82,7 +82,6 @@ def test_words_name_values_unless_searched_literally():
 
 
 def test_the_dictionary_follows_changes_in_the_database(app):
-    app.config["SEARCH_DICTIONARY_CHECK_SECONDS"] = 0
     make_offer(title="Schachclub")
     db.session.commit()
 
