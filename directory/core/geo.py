@@ -42,6 +42,12 @@ class GeoPoint:
     lon: float
     label: str = ""
     district_code: str | None = None
+    # how exactly the query was found: exact (the address or a named place), street (the
+    # street, not the house), postcode (centre of the postcode or district); see PRECISIONS
+    precision: str = "exact"
+
+
+PRECISIONS = ("exact", "street", "postcode", "none")
 
 
 class Geocoder(Protocol):
@@ -118,17 +124,17 @@ class GazetteerGeocoder:
             return None
         for name, e in self._by_name:
             if re.search(r"(^|\b)" + re.escape(name) + r"(\b|$)", q):
-                return GeoPoint(e.lat, e.lon, e.name, e.district)
+                return GeoPoint(e.lat, e.lon, e.name, e.district, "exact" if e.kind == "place" else "street")
         postcode = re.search(r"\b(\d{5})\b", q)
         if postcode:
             hits = [e for e in self.entries if e.postcode == postcode.group(1)]
             if hits:
                 lat = sum(e.lat for e in hits) / len(hits)
                 lon = sum(e.lon for e in hits) / len(hits)
-                return GeoPoint(lat, lon, postcode.group(1), None)
+                return GeoPoint(lat, lon, postcode.group(1), None, "postcode")
         for name, code, lat, lon, label in sorted(self._districts, key=lambda d: -len(d[0])):
             if re.search(r"(^|\b)" + re.escape(name) + r"(\b|$)", q):
-                return GeoPoint(lat, lon, label, code)
+                return GeoPoint(lat, lon, label, code, "postcode")
         return None
 
 
@@ -151,7 +157,16 @@ class NominatimGeocoder:
             hit = None
         if hit is None:
             return self.fallback.geocode(query)
-        return GeoPoint(hit.latitude, hit.longitude, hit.address)
+        return GeoPoint(hit.latitude, hit.longitude, hit.address, precision=_nominatim_precision(hit.raw or {}))
+
+
+def _nominatim_precision(raw: dict) -> str:
+    kind = raw.get("addresstype") or raw.get("type") or ""
+    if kind in ("postcode", "suburb", "city_district", "quarter", "neighbourhood", "city", "town", "village"):
+        return "postcode"
+    if kind in ("road", "street", "residential", "pedestrian", "living_street", "footway", "service"):
+        return "street"
+    return "exact"
 
 
 def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
