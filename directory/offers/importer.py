@@ -36,7 +36,7 @@ from typing import Callable
 
 from flask_babel import lazy_gettext as _l
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -642,6 +642,12 @@ def preview(rows: list[tuple[int, dict[str, str]]], geocoder: Geocoder, source_n
     return ImportReport(results, [])
 
 
+def _open_transaction(run_id: int) -> None:
+    """A write that always reaches the database, so the SAVEPOINTs after it are nested in a
+    transaction (on SQLite a SAVEPOINT outside one would commit each row on release)."""
+    db.session.execute(update(ImportRun).where(ImportRun.id == run_id).values(processed=ImportRun.processed))
+
+
 def import_rows(rows: list[tuple[int, dict[str, str]]], geocoder: Geocoder, user: User | None = None, *,
                 run: ImportRun | None = None, source: ImportSource | None = None,
                 approve_organizations: bool = False, notes: list[str] = (), batch: int = BATCH,
@@ -655,10 +661,9 @@ def import_rows(rows: list[tuple[int, dict[str, str]]], geocoder: Geocoder, user
     run.state, run.total = ImportState.running.value, len(rows)
     source_id = getattr(source, "id", None)
     source_name = getattr(source, "name", "") or ""
-    # The first write opens the transaction, so the SAVEPOINTs below are nested in it
-    # (on SQLite a SAVEPOINT outside a transaction would commit on release).
     db.session.flush()
     run_id = run.id
+    _open_transaction(run_id)
     vocab = Vocab()
     writer = Writer(user, source, approve_organizations)
     results, checks = _results(rows, vocab, geocoder, source_name, cells_of)
@@ -676,10 +681,9 @@ def import_rows(rows: list[tuple[int, dict[str, str]]], geocoder: Geocoder, user
         if commit and index % batch == 0 and index < len(results):
             db.session.get(ImportRun, run_id).processed = index
             db.session.commit()
+            _open_transaction(run_id)
             if source_id is not None:
                 writer.source = db.session.get(ImportSource, source_id)
-            db.session.get(ImportRun, run_id).processed = index  # opens the next transaction
-            db.session.flush()
     run = db.session.get(ImportRun, run_id)
     report = ImportReport(results, list(notes), run_id=run_id)
     run.created, run.updated = report.count("created"), report.count("updated")
@@ -734,7 +738,7 @@ def execute(run: ImportRun, geocoder: Geocoder, batch: int = BATCH) -> ImportRep
 
 def import_file(content: bytes, filename: str, geocoder: Geocoder, user: User | None = None, *,
                 source_name: str = "", mapping: list[str] | None = None, approve_organizations: bool = False,
-                commit: bool = True) -> ImportReport:
+                commit: bool = True, batch: int = BATCH) -> ImportReport:
     """Read, map (proposal unless given) and import a file in one go (CLI, tests)."""
     table = read_table(content, filename)
     source = source_named(source_name)
@@ -754,7 +758,7 @@ def import_file(content: bytes, filename: str, geocoder: Geocoder, user: User | 
     db.session.add(run)
     by_number = dict(table.rows)
     return import_rows(mapped_rows(table, mapping), geocoder, user, run=run, source=source,
-                       approve_organizations=approve_organizations, notes=notes, commit=commit,
+                       approve_organizations=approve_organizations, notes=notes, commit=commit, batch=batch,
                        cells_of=lambda n: by_number.get(n, []))
 
 
