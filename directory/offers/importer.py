@@ -29,6 +29,7 @@ import datetime as dt
 import hashlib
 import io
 import re
+import time
 import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -38,6 +39,7 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from directory.config import ROOT
@@ -79,6 +81,7 @@ TEMPLATE = ROOT / "docs" / "import-template.csv"
 MAX_ROWS = 5000
 MAX_CELL = 5000
 BATCH = 200
+BATCH_SECONDS = 0.5  # a batch ends after this long too, so other writers wait at most that
 # Checked before a file is loaded (XLSX: from its declared dimension and packed sizes).
 LIMITS = {"rows": MAX_ROWS + 1, "columns": 100, "cells": 300_000, "unpacked_bytes": 64 * 1024 * 1024,
           "shared_strings_bytes": 16 * 1024 * 1024, "compression_ratio": 200}
@@ -506,6 +509,25 @@ class Writer:
             self.organizations[org_key(name)] = org_id  # the oldest wins for duplicate names
         self.locations: dict[int, dict[tuple, int]] = {}
         self.districts = [(d.code, d.boundary_geojson) for d in db.session.scalars(select(District))]
+        self.offers: dict[str, int] = dict(db.session.execute(
+            select(Offer.external_id, Offer.id).where(Offer.external_id.is_not(None))).all())
+        self.terms = {name: {t.code: t for t in db.session.scalars(select(model))}
+                      for name, model in (("challenges", Challenge), ("target_groups", TargetGroup),
+                                          ("languages", Language))}
+
+    def preload(self, keys: list[str]) -> None:
+        """Load the existing offers of the next rows with their links in a few queries."""
+        ids = [self.offers[k] for k in keys if k in self.offers]
+        self.loaded = list(db.session.scalars(select(Offer).where(Offer.id.in_(ids)).options(
+            selectinload(Offer.challenges), selectinload(Offer.target_groups), selectinload(Offer.languages),
+            selectinload(Offer.locations), selectinload(Offer.schedules)))) if ids else []
+
+    def _set_terms(self, offer: Offer, data: dict) -> None:
+        """Vocabulary links from the objects loaded once (apply_data would query each row)."""
+        for name, terms in self.terms.items():
+            wanted = sorted(set(data[name]))
+            if sorted(t.code for t in getattr(offer, name)) != wanted:
+                setattr(offer, name, [terms[c] for c in wanted if c in terms])
 
     def _places(self, org_id: int) -> dict[tuple, int]:
         if org_id not in self.locations:
@@ -558,7 +580,8 @@ class Writer:
         status = data.pop("_status")
         last_confirmed = data.pop("last_confirmed", None)
         org = self._organization(checked.organization, result)
-        offer = db.session.scalar(select(Offer).where(Offer.external_id == checked.key))
+        offer_id = self.offers.get(checked.key)
+        offer = db.session.get(Offer, offer_id) if offer_id is not None else None
         if offer is not None and offer.organization_id != org.id:
             raise ValueError(str(_l("external_id gehört zu einem Angebot einer anderen Organisation (%(name)s)",
                                     name=offer.organization.name)))
@@ -576,9 +599,16 @@ class Writer:
                           import_warnings=warnings)
             # the organisation without a backref event: it would touch every offer of the organisation
             set_committed_value(offer, "organization", org)
+            for name in self.terms:
+                set_committed_value(offer, name, [])
+            set_committed_value(offer, "locations", [])
+            set_committed_value(offer, "schedules", [])
             db.session.add(offer)
-            apply_data(offer, data)
+            with db.session.no_autoflush:
+                self._set_terms(offer, data)
+                apply_data(offer, data)
             db.session.flush()
+            self.offers[checked.key] = offer.id
             record("imported", user=self.user, offer=offer, changes=diff(empty_data(), data))
             result.status, result.offer_id = "created", offer.id
             return
@@ -599,7 +629,9 @@ class Writer:
         if not changes:
             result.status = "unchanged"
             return
-        apply_data(offer, data)
+        with db.session.no_autoflush:
+            self._set_terms(offer, data)
+            apply_data(offer, data)
         offer.status = wanted
         offer.import_warnings = warnings
         if "last_confirmed" in changes:
@@ -648,9 +680,35 @@ def _open_transaction(run_id: int) -> None:
     db.session.execute(update(ImportRun).where(ImportRun.id == run_id).values(processed=ImportRun.processed))
 
 
+def _write_all(results, checks, writer, run_id, source_id, commit, batch, batch_seconds, cells_of, new_writer):
+    committed, since = 0, time.monotonic()
+    for index, (result, check) in enumerate(zip(results, checks), start=1):
+        if (index - 1) % 100 == 0:
+            writer.preload([c.key for c in checks[index - 1:index + 99] if c is not None])
+        if check is not None:
+            try:
+                with db.session.begin_nested():
+                    writer.write(result, check)
+            except (ValueError, SQLAlchemyError) as exc:
+                result.status, result.offer_id = "rejected", None
+                result.messages = [str(exc) if isinstance(exc, ValueError)
+                                   else str(_l("Datenbankfehler: %(error)s", error=type(exc).__name__))]
+                result.cells = cells_of(result.row)
+                writer = new_writer()  # an organisation created in the row is gone
+        if commit and index < len(results) and (
+                index - committed >= batch or time.monotonic() - since > batch_seconds):
+            committed, since = index, time.monotonic()
+            db.session.get(ImportRun, run_id).processed = index
+            db.session.commit()
+            _open_transaction(run_id)
+            if source_id is not None:
+                writer.source = db.session.get(ImportSource, source_id)
+
+
 def import_rows(rows: list[tuple[int, dict[str, str]]], geocoder: Geocoder, user: User | None = None, *,
                 run: ImportRun | None = None, source: ImportSource | None = None,
                 approve_organizations: bool = False, notes: list[str] = (), batch: int = BATCH,
+                batch_seconds: float = BATCH_SECONDS,
                 cells_of: Callable[[int], list[str]] = lambda n: [],
                 commit: bool = True) -> ImportReport:
     """Check and write the rows, each in its own SAVEPOINT, committing every ``batch`` rows
@@ -667,23 +725,14 @@ def import_rows(rows: list[tuple[int, dict[str, str]]], geocoder: Geocoder, user
     vocab = Vocab()
     writer = Writer(user, source, approve_organizations)
     results, checks = _results(rows, vocab, geocoder, source_name, cells_of)
-    for index, (result, check) in enumerate(zip(results, checks), start=1):
-        if check is not None:
-            try:
-                with db.session.begin_nested():
-                    writer.write(result, check)
-            except (ValueError, SQLAlchemyError) as exc:
-                result.status, result.offer_id = "rejected", None
-                result.messages = [str(exc) if isinstance(exc, ValueError)
-                                   else str(_l("Datenbankfehler: %(error)s", error=type(exc).__name__))]
-                result.cells = cells_of(result.row)
-                writer = Writer(user, source, approve_organizations)  # an organisation created in the row is gone
-        if commit and index % batch == 0 and index < len(results):
-            db.session.get(ImportRun, run_id).processed = index
-            db.session.commit()
-            _open_transaction(run_id)
-            if source_id is not None:
-                writer.source = db.session.get(ImportSource, source_id)
+    session = db.session()
+    expire_on_commit = session.expire_on_commit
+    session.expire_on_commit = False  # the import's own objects stay usable across its batches
+    try:
+        _write_all(results, checks, writer, run_id, source_id, commit, batch, batch_seconds, cells_of,
+                   lambda: Writer(user, source, approve_organizations))
+    finally:
+        session.expire_on_commit = expire_on_commit
     run = db.session.get(ImportRun, run_id)
     report = ImportReport(results, list(notes), run_id=run_id)
     run.created, run.updated = report.count("created"), report.count("updated")
@@ -738,7 +787,7 @@ def execute(run: ImportRun, geocoder: Geocoder, batch: int = BATCH) -> ImportRep
 
 def import_file(content: bytes, filename: str, geocoder: Geocoder, user: User | None = None, *,
                 source_name: str = "", mapping: list[str] | None = None, approve_organizations: bool = False,
-                commit: bool = True, batch: int = BATCH) -> ImportReport:
+                commit: bool = True, batch: int = BATCH, batch_seconds: float = BATCH_SECONDS) -> ImportReport:
     """Read, map (proposal unless given) and import a file in one go (CLI, tests)."""
     table = read_table(content, filename)
     source = source_named(source_name)
@@ -759,6 +808,7 @@ def import_file(content: bytes, filename: str, geocoder: Geocoder, user: User | 
     by_number = dict(table.rows)
     return import_rows(mapped_rows(table, mapping), geocoder, user, run=run, source=source,
                        approve_organizations=approve_organizations, notes=notes, commit=commit, batch=batch,
+                       batch_seconds=batch_seconds,
                        cells_of=lambda n: by_number.get(n, []))
 
 

@@ -144,7 +144,7 @@ with app.app_context():
         original(self, result, checked)
         print("row", result.row, flush=True)
     importer.Writer.write = slow_write
-    importer.import_file(open(sys.argv[2], "rb").read(), "gross.csv", app_geocoder(), batch=7)
+    importer.import_file(open(sys.argv[2], "rb").read(), "gross.csv", app_geocoder(), batch=7, batch_seconds=1000)
 """
 
 
