@@ -14,7 +14,7 @@ from directory.core.geo import app_geocoder
 from directory.core.mail import outbox
 from directory.extensions import db
 from directory.models import Organization, User
-from directory.offers import freshness, import_jobs, importer
+from directory.offers import freshness, hsds_import, import_jobs, importer
 from directory.referrals import retention
 from directory.search import fulltext
 from directory.seeding import demo_accounts
@@ -108,6 +108,27 @@ def register(app: Flask) -> None:
         else:
             click.echo(f"{c['created']} created, {c['updated']} updated, {c['unchanged']} unchanged, "
                        f"{c['rejected']} rejected, {report.flagged} with warnings (drafts).")
+
+    @app.cli.command("import-hsds")
+    @click.argument("location")
+    @click.option("--name", default="", help="Name of the source shown on its offers (default: the location).")
+    @click.option("--approve-organizations", is_flag=True, help="Approve organisations the import creates.")
+    @click.option("--keep-missing", is_flag=True, help="Do not archive offers the source no longer lists.")
+    def import_hsds(location: str, name: str, approve_organizations: bool, keep_missing: bool) -> None:
+        """Import or follow HSDS 3.0 data: a data package (folder, zip, JSON) or an HSDS API URL."""
+        try:
+            report = hsds_import.run(location, name=name, approve_organizations=approve_organizations,
+                                     archive_missing=not keep_missing)
+        except hsds_import.HsdsError as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc)) from None
+        for service_id, reason in report.rejected:
+            click.echo(f"rejected {service_id}: {reason}")
+        for service_id, messages in report.warnings.items():
+            for message in messages:
+                click.echo(f"warning {service_id}: {message}")
+        click.echo(f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
+                   f"{report.archived} archived, {len(report.rejected)} rejected.")
 
     @app.cli.command("import-worker")
     @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
