@@ -119,7 +119,7 @@ def run_size(n: int, backend: str, workdir: Path) -> dict:
         dry = time.perf_counter() - t0
         data = {"csrf_token": re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1),
                 "action": "start"}
-        for name, body in re.findall(r'<select[^>]*name="(col_\d+)"[^>]*>(.*?)</select>', page, re.S):
+        for name, body in re.findall(r'<select[^>]*name="(col_\d+)"[^>]*>(.*?)</select>', page, re.DOTALL):
             chosen = re.search(r'<option selected value="([^"]*)"', body)
             data[name] = chosen.group(1) if chosen else ""
         stop, counts = threading.Event(), {"ok": 0, "failed": 0, "error": ""}

@@ -27,9 +27,9 @@ import re
 import urllib.parse
 import urllib.request
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -50,7 +50,13 @@ from directory.models import (
     User,
 )
 from directory.offers import editing
-from directory.offers.import_values import SYNONYMS, Cost, Matcher, ValueProblem, parse_cost
+from directory.offers.import_values import (
+    SYNONYMS,
+    Cost,
+    Matcher,
+    ValueProblem,
+    parse_cost,
+)
 
 BYDAY = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
 MAX_BYTES = 50 * 1024 * 1024
@@ -105,7 +111,7 @@ class HsdsReport:
 def _fetch(url: str) -> bytes:
     request = urllib.request.Request(url, headers={"Accept": "application/json, */*", "User-Agent": "Wegweiser-HSDS"})
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - the operator's own URL
+        with urllib.request.urlopen(request, timeout=30) as response:
             data = response.read(MAX_BYTES + 1)
     except (OSError, ValueError) as exc:
         raise HsdsError(f"{url}: {exc}") from None
@@ -140,7 +146,7 @@ def tables_from_files(files: dict[str, bytes]) -> dict[str, list[dict]]:
 def tables_from_json(doc: dict) -> dict[str, list[dict]]:
     tables: dict[str, list[dict]] = {}
     for key, rows in doc.items():
-        stem = key[:-4] if key.endswith(".csv") else key
+        stem = key.removesuffix(".csv")
         table = TABLE_NAMES.get(stem, stem)
         if table in TABLE_NAMES.values() and isinstance(rows, list):
             tables[table] = [r for r in rows if isinstance(r, dict)]
@@ -389,7 +395,7 @@ def offer_data(service: Service, terms: Terms) -> tuple[dict, list[dict]]:
     except ValueProblem:
         cost = Cost(False, fees)
     data["is_free"], data["cost"] = cost.is_free, (cost.text[:300] or None)
-    data["registration_required"] = bool(re.match(r"^(anmeldung erforderlich|registration required)", service.application_process, re.I))
+    data["registration_required"] = bool(re.match(r"^(anmeldung erforderlich|registration required)", service.application_process, re.IGNORECASE))
     data["contact_email"] = (service.email or service.contact_email or "")[:200] or None
     data["contact_name"] = service.contact_name[:200] or None
     data["contact_phone"] = service.phone.strip('"')[:60] or None

@@ -4,7 +4,7 @@ source. Plain Python, no Flask or database.
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from directory.offers.import_values import fold, words
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from flask_babel import lazy_gettext as _l
 
@@ -284,7 +284,7 @@ def parse_times(text: str) -> Times:
                     days, dates, ordinals = [], [], ordinals if pending_range else ""
                 if last == "dash" and days:
                     first, end = days[-1], value[0]  # type: ignore[index]
-                    span = list(range(first, end + 1)) if end >= first else list(range(first, 7)) + list(range(0, end + 1))
+                    span = list(range(first, end + 1)) if end >= first else list(range(first, 7)) + list(range(end + 1))
                     days.extend(d for d in span if d not in days)
                 else:
                     days.extend(d for d in value if d not in days)  # type: ignore[union-attr]

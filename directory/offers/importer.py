@@ -31,9 +31,9 @@ import io
 import re
 import time
 import zipfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from flask_babel import lazy_gettext as _l
 from openpyxl import load_workbook
@@ -63,7 +63,13 @@ from directory.models import (
     offer_location,
 )
 from directory.offers import import_columns
-from directory.offers.editing import apply_data, data_from_offer, diff, empty_data, record
+from directory.offers.editing import (
+    apply_data,
+    data_from_offer,
+    diff,
+    empty_data,
+    record,
+)
 from directory.offers.import_values import (
     SYNONYMS,
     Matcher,
@@ -261,7 +267,7 @@ def _read_xlsx(content: bytes) -> list[list]:
     unreadable = ImportFileError(str(_l("Die XLSX-Datei kann nicht gelesen werden.")))
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for broken XML, styles or string tables
+    except Exception:  # noqa: BLE001 - openpyxl raises many kinds for broken XML, styles or string tables
         raise unreadable from None
     try:
         sheet = workbook.worksheets[0]
@@ -276,7 +282,7 @@ def _read_xlsx(content: bytes) -> list[list]:
         return rows
     except ImportFileError:
         raise
-    except Exception:
+    except Exception:  # noqa: BLE001 - a broken sheet is a message, never a 500
         raise unreadable from None
     finally:
         workbook.close()
@@ -332,7 +338,7 @@ class Vocab:
         s = db.session
         self.categories = Matcher(((c.code, (c.name_de, c.name_en)) for c in s.scalars(select(Category))),
                                   SYNONYMS["categories"])
-        self.challenges = Matcher(((c.code, (c.short_de, c.short_en)) for c in s.scalars(select(Challenge))))
+        self.challenges = Matcher((c.code, (c.short_de, c.short_en)) for c in s.scalars(select(Challenge)))
         self.targets = Matcher(((t.code, (t.name_de, t.name_en)) for t in s.scalars(select(TargetGroup))),
                                SYNONYMS["target_groups"])
         self.languages = Matcher(((lang.code, (lang.name_de, lang.name_en, lang.native))
@@ -371,7 +377,7 @@ def check_row(cells: dict[str, str], vocab: Vocab, geocoder: Geocoder, source: s
     """What a row would become; writes nothing."""
     errors: list[str] = []
     warnings: list[dict] = []
-    get = lambda c: (cells.get(c) or "").strip()  # noqa: E731
+    get = lambda c: (cells.get(c) or "").strip()
     for name in REQUIRED_COLUMNS:
         if not get(name):
             errors.append(str(_l("%(column)s fehlt", column=name)))

@@ -138,7 +138,7 @@ def redis_url():
             try:
                 Redis(port=port).ping()
                 break
-            except Exception:
+            except Exception:  # noqa: BLE001 - not up yet
                 time.sleep(0.1)
         yield f"redis://127.0.0.1:{port}/0"
     finally:

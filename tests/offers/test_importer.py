@@ -217,7 +217,7 @@ def mapping_form(client, url: str, **changes) -> dict:
 
     html = client.get(url).get_data(as_text=True)
     data = {"csrf_token": re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)}
-    for name, body in re.findall(r'<select[^>]*name="(col_\d+)"[^>]*>(.*?)</select>', html, re.S):
+    for name, body in re.findall(r'<select[^>]*name="(col_\d+)"[^>]*>(.*?)</select>', html, re.DOTALL):
         chosen = re.search(r'<option selected value="([^"]*)"', body) or re.search(r'<option value="([^"]*)" selected', body)
         data[name] = chosen.group(1) if chosen else ""
     data.update(changes)
