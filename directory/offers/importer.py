@@ -88,6 +88,7 @@ MAX_ROWS = 5000
 MAX_CELL = 5000
 BATCH = 200
 BATCH_SECONDS = 0.5  # a batch ends after this long too, so other writers wait at most that
+COMMIT_PAUSE = 0.05  # SQLite: between batches, so that a waiting writer gets the lock
 # Checked before a file is loaded (XLSX: from its declared dimension and packed sizes).
 LIMITS = {"rows": MAX_ROWS + 1, "columns": 100, "cells": 300_000, "unpacked_bytes": 64 * 1024 * 1024,
           "shared_strings_bytes": 16 * 1024 * 1024, "compression_ratio": 200}
@@ -706,6 +707,8 @@ def _write_all(results, checks, writer, run_id, source_id, commit, batch, batch_
             committed, since = index, time.monotonic()
             db.session.get(ImportRun, run_id).processed = index
             db.session.commit()
+            if db.session.get_bind().dialect.name == "sqlite":
+                time.sleep(COMMIT_PAUSE)  # let writers waiting on SQLite's single write lock in
             _open_transaction(run_id)
             if source_id is not None:
                 writer.source = db.session.get(ImportSource, source_id)
