@@ -88,7 +88,7 @@ MAX_ROWS = 5000
 MAX_CELL = 5000
 BATCH = 200
 BATCH_SECONDS = 0.5  # a batch ends after this long too, so other writers wait at most that
-COMMIT_PAUSE = 0.05  # SQLite: between batches, so that a waiting writer gets the lock
+COMMIT_PAUSE = 0.11  # SQLite: between batches, longer than the busy handler's 100 ms poll, so a waiting writer gets the lock
 # Checked before a file is loaded (XLSX: from its declared dimension and packed sizes).
 LIMITS = {"rows": MAX_ROWS + 1, "columns": 100, "cells": 300_000, "unpacked_bytes": 64 * 1024 * 1024,
           "shared_strings_bytes": 16 * 1024 * 1024, "compression_ratio": 200}
