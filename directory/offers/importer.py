@@ -730,10 +730,12 @@ def import_rows(rows: list[tuple[int, dict[str, str]]], geocoder: Geocoder, user
     source_name = getattr(source, "name", "") or ""
     db.session.flush()
     run_id = run.id
-    _open_transaction(run_id)
+    if commit:
+        db.session.commit()  # checking the rows below only reads: hold no write lock meanwhile
     vocab = Vocab()
     writer = Writer(user, source, approve_organizations)
     results, checks = _results(rows, vocab, geocoder, source_name, cells_of)
+    _open_transaction(run_id)
     session = db.session()
     expire_on_commit = session.expire_on_commit
     session.expire_on_commit = False  # the import's own objects stay usable across its batches
