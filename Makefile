@@ -55,7 +55,8 @@ db: install
 seed: install
 	$(FLASK) seed
 
-serve:
+serve:                                           # with REDIS_URL: an import worker alongside
+	@if [ -n "$$REDIS_URL" ]; then trap 'kill 0' EXIT; $(FLASK) import-worker & fi; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 bench: install                                   ## search benchmark (see bench/README or the README)

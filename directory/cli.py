@@ -14,7 +14,7 @@ from directory.core.geo import app_geocoder
 from directory.core.mail import outbox
 from directory.extensions import db
 from directory.models import Organization, User
-from directory.offers import freshness, importer
+from directory.offers import freshness, hsds_import, import_jobs, importer
 from directory.referrals import retention
 from directory.search import fulltext
 from directory.seeding import demo_accounts
@@ -71,17 +71,25 @@ def register(app: Flask) -> None:
     @app.cli.command("import-offers")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--dry-run", is_flag=True, help="Check every row and report, but write nothing.")
-    def import_offers(file: Path, dry_run: bool) -> None:
-        """Import offers from a CSV/XLSX file (layout: README, docs/import-template.csv)."""
+    @click.option("--source", default="", help="Name of the list's source; its remembered column mapping is used.")
+    @click.option("--approve-organizations", is_flag=True, help="Approve organisations the import creates.")
+    def import_offers(file: Path, dry_run: bool, source: str, approve_organizations: bool) -> None:
+        """Import offers from a CSV/XLSX file (columns proposed from the headers; README)."""
         try:
-            report = importer.import_file(file.read_bytes(), file.name, app_geocoder())
+            if dry_run:
+                table = importer.read_table(file.read_bytes(), file.name)
+                mapping = importer.proposal(table, importer.source_named(source))
+                problems = importer.mapping_problems(mapping)
+                if problems:
+                    raise importer.ImportFileError(" ".join(problems))
+                report = importer.preview(importer.mapped_rows(table, mapping), app_geocoder(), source)
+                db.session.rollback()
+            else:
+                report = importer.import_file(file.read_bytes(), file.name, app_geocoder(), source_name=source,
+                                              approve_organizations=approve_organizations)
         except importer.ImportFileError as exc:
             db.session.rollback()
             raise click.ClickException(f"{file}: {exc}") from None
-        if dry_run:
-            db.session.rollback()
-        else:
-            db.session.commit()
         for note in report.notes:
             click.echo(f"Note: {note}")
         for row in report.rows:
@@ -91,9 +99,44 @@ def register(app: Flask) -> None:
             click.echo(line)
             for message in row.messages:
                 click.echo(f"            - {message}")
+            for warning in row.warnings:
+                click.echo(f"            ! {warning['message']}")
         c = report.counts
-        click.echo(f"{c['created']} created, {c['updated']} updated, {c['unchanged']} unchanged, "
-                   f"{c['rejected']} rejected{' (dry run: nothing written)' if dry_run else ''}.")
+        if dry_run:
+            click.echo(f"{c['created']} new, {c['updated']} existing, {c['rejected']} rejected, "
+                       f"{report.flagged} with warnings (dry run: nothing written).")
+        else:
+            click.echo(f"{c['created']} created, {c['updated']} updated, {c['unchanged']} unchanged, "
+                       f"{c['rejected']} rejected, {report.flagged} with warnings (drafts).")
+
+    @app.cli.command("import-hsds")
+    @click.argument("location")
+    @click.option("--name", default="", help="Name of the source shown on its offers (default: the location).")
+    @click.option("--approve-organizations", is_flag=True, help="Approve organisations the import creates.")
+    @click.option("--keep-missing", is_flag=True, help="Do not archive offers the source no longer lists.")
+    def import_hsds(location: str, name: str, approve_organizations: bool, keep_missing: bool) -> None:
+        """Import or follow HSDS 3.0 data: a data package (folder, zip, JSON) or an HSDS API URL."""
+        try:
+            report = hsds_import.run(location, name=name, approve_organizations=approve_organizations,
+                                     archive_missing=not keep_missing)
+        except hsds_import.HsdsError as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc)) from None
+        for service_id, reason in report.rejected:
+            click.echo(f"rejected {service_id}: {reason}")
+        for service_id, messages in report.warnings.items():
+            for message in messages:
+                click.echo(f"warning {service_id}: {message}")
+        click.echo(f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
+                   f"{report.archived} archived, {len(report.rejected)} rejected.")
+
+    @app.cli.command("import-worker")
+    @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+    def import_worker(burst: bool) -> None:
+        """Work the import queue (needs REDIS_URL; without it imports run in the request)."""
+        if not app.config.get("REDIS_URL"):
+            raise click.ClickException("REDIS_URL is not set: imports run inline, no worker needed.")
+        import_jobs.work(burst=burst)
 
     @app.cli.command("confirm-reminders")
     @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,

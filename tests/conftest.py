@@ -61,6 +61,9 @@ from directory.models import (  # noqa: E402
 )
 
 CONTENT_MODELS[:0] = [ChangeRecord, OfferRevision, ConfirmReminder, Invitation, ImportRun, OutboxMessage]
+from directory.models import ImportSource  # noqa: E402  (import sources, after runs, offers and organisations)
+
+CONTENT_MODELS.append(ImportSource)
 from directory.models import SearchDemand  # noqa: E402  (aggregated search demand)
 
 CONTENT_MODELS.append(SearchDemand)

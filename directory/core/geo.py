@@ -43,6 +43,12 @@ class GeoPoint:
     label: str = ""
     district_code: str | None = None
     approximate: bool = False  # a centre or a place whose position is only roughly known
+    # how exactly the query was found: exact (the address or a named place), street (the
+    # street, not the house), postcode (centre of the postcode or district); see PRECISIONS
+    precision: str = "exact"
+
+
+PRECISIONS = ("exact", "street", "postcode", "none")
 
 
 class Geocoder(Protocol):
@@ -120,17 +126,18 @@ class GazetteerGeocoder:
             return None
         for name, e in self._by_name:
             if re.search(r"(^|\b)" + re.escape(name) + r"(\b|$)", q):
-                return GeoPoint(e.lat, e.lon, e.name, e.district, e.approximate)
+                return GeoPoint(e.lat, e.lon, e.name, e.district, e.approximate,
+                                precision="exact" if e.kind == "place" else "street")
         postcode = re.search(r"\b(\d{5})\b", q)
         if postcode:
             hits = [e for e in self.entries if e.postcode == postcode.group(1)]
             if hits:
                 lat = sum(e.lat for e in hits) / len(hits)
                 lon = sum(e.lon for e in hits) / len(hits)
-                return GeoPoint(lat, lon, postcode.group(1), None, approximate=True)
+                return GeoPoint(lat, lon, postcode.group(1), None, approximate=True, precision="postcode")
         for name, code, lat, lon, label in sorted(self._districts, key=lambda d: -len(d[0])):
             if re.search(r"(^|\b)" + re.escape(name) + r"(\b|$)", q):
-                return GeoPoint(lat, lon, label, code, approximate=True)
+                return GeoPoint(lat, lon, label, code, approximate=True, precision="postcode")
         return None
 
 
@@ -153,7 +160,16 @@ class NominatimGeocoder:
             hit = None
         if hit is None:
             return self.fallback.geocode(query)
-        return GeoPoint(hit.latitude, hit.longitude, hit.address)
+        return GeoPoint(hit.latitude, hit.longitude, hit.address, precision=_nominatim_precision(hit.raw or {}))
+
+
+def _nominatim_precision(raw: dict) -> str:
+    kind = raw.get("addresstype") or raw.get("type") or ""
+    if kind in ("postcode", "suburb", "city_district", "quarter", "neighbourhood", "city", "town", "village"):
+        return "postcode"
+    if kind in ("road", "street", "residential", "pedestrian", "living_street", "footway", "service"):
+        return "street"
+    return "exact"
 
 
 def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:

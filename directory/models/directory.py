@@ -18,6 +18,7 @@ import datetime as dt
 import enum
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Column,
     Date,
@@ -170,6 +171,8 @@ class Organization(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     offers: Mapped[list[Offer]] = relationship(back_populates="organization")
+    # created by an import (organisation's origin, like Offer.source_id)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("import_source.id", ondelete="SET NULL"))
     locations: Mapped[list[Location]] = relationship(back_populates="organization")
 
 
@@ -244,6 +247,13 @@ class Offer(db.Model):
     # not stated); open places reported by the provider (None = not counted, 0 = full)
     childcare: Mapped[bool | None] = mapped_column(Boolean)
     open_places: Mapped[int | None] = mapped_column(Integer)
+    # Imported offers: where they come from (import_source.id; another directory for HSDS
+    # federation, whose record the offer follows), the record's id or address there, and what
+    # the import could not take over as written (shown to moderators): [{"field", "message"}].
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("import_source.id", ondelete="SET NULL"), index=True)
+    source_ref: Mapped[str | None] = mapped_column(String(300))
+    import_warnings: Mapped[list | None] = mapped_column(JSON)
+    source: Mapped[ImportSource | None] = relationship("ImportSource")  # noqa: F821
 
     organization: Mapped[Organization] = relationship(back_populates="offers")
     category: Mapped[Category] = relationship()
@@ -305,6 +315,9 @@ class Location(db.Model):
     wheelchair_accessible: Mapped[bool | None] = mapped_column(Boolean)
     # raised by every save; a save names the version it was loaded with (optimistic locking)
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # How exactly the point was found: exact (address or given coordinates), street (street
+    # only), postcode (centre of the postcode or district), none (not found); None = not geocoded.
+    geocode_precision: Mapped[str | None] = mapped_column(String(16))
 
     organization: Mapped[Organization | None] = relationship(back_populates="locations")
     district: Mapped[District | None] = relationship()

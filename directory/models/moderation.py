@@ -13,8 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from directory.extensions import db
 
@@ -22,7 +22,7 @@ from .accounts import User
 from .directory import Location, Offer, Organization, utcnow
 
 __all__ = [
-    "RevisionState", "OfferRevision", "ChangeRecord", "Invitation", "ConfirmReminder", "ImportRun",
+    "RevisionState", "OfferRevision", "ChangeRecord", "Invitation", "ConfirmReminder", "ImportRun", "ImportSource", "ImportState",
 ]
 
 
@@ -115,8 +115,32 @@ class ConfirmReminder(db.Model):
     recipients: Mapped[str] = mapped_column(Text, default="")
 
 
+class ImportSource(db.Model):
+    """Where imported offers come from: an office's list (with the column mapping last used for
+    it) or another directory's HSDS data (``kind`` = hsds, ``location`` = its URL or path)."""
+
+    __tablename__ = "import_source"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(16), default="file")  # file | hsds
+    location: Mapped[str] = mapped_column(String(500), default="")
+    # header text → field name ("" = ignored), as last confirmed by a person
+    mapping: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class ImportState(str, enum.Enum):
+    uploaded = "uploaded"  # file stored, mapping and dry run shown, not yet started
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+
 class ImportRun(db.Model):
-    """One run of the offer import (CLI or upload) with its per-row report."""
+    """One run of the offer import (CLI or upload): the uploaded file until it has been
+    imported, the choices made for it, its progress and its per-row report."""
 
     __tablename__ = "import_run"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -128,5 +152,15 @@ class ImportRun(db.Model):
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     report: Mapped[list] = mapped_column(JSON, default=list)
+    state: Mapped[str] = mapped_column(String(16), default=ImportState.done.value, server_default="done")
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("import_source.id", ondelete="SET NULL"))
+    # {"mapping": [field per column], "approve_organizations": bool}
+    options: Mapped[dict] = mapped_column(JSON, default=dict)
+    content: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    processed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    error: Mapped[str] = mapped_column(Text, default="", server_default="")
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     user: Mapped[User | None] = relationship()
+    source: Mapped[ImportSource | None] = relationship()

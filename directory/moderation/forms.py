@@ -6,6 +6,8 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
+    SelectField,
+    StringField,
     TextAreaField,
 )
 from wtforms.validators import (
@@ -25,5 +27,25 @@ class ApproveOrganizationForm(FlaskForm):
     trusted = BooleanField(_l("vertrauenswürdig: darf ohne Prüfung veröffentlichen"))
 
 
-class ImportForm(FlaskForm):
+class ImportUploadForm(FlaskForm):
     file = FileField(_l("Datei (CSV oder XLSX)"))
+    source = StringField(_l("Quelle (z. B. „Jugendamt“ – die Spaltenzuordnung wird für sie gemerkt)"),
+                         filters=[_strip], validators=[Length(max=120)])
+    approve_organizations = BooleanField(_l("neue Organisationen gleich freigeben"))
+
+
+def import_mapping_form(headers: list[str], proposal: list[str], choices: list, formdata=None):
+    """One select per column of the file, preset with the proposed field."""
+
+    class MappingForm(FlaskForm):
+        approve_organizations = BooleanField(_l("neue Organisationen gleich freigeben"))
+
+    for index, header in enumerate(headers):
+        setattr(MappingForm, f"col_{index}", SelectField(header or f"#{index + 1}", choices=choices,
+                                                          default=proposal[index] if index < len(proposal) else ""))
+    form = MappingForm(formdata=formdata) if formdata is not None else MappingForm()
+    return form
+
+
+def mapping_from(form, count: int) -> list[str]:
+    return [getattr(form, f"col_{i}").data or "" for i in range(count)]

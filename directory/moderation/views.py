@@ -3,6 +3,8 @@ differences and preview, approve or send back with a reason, all offers, an offe
 offers hidden because nobody confirmed them, the import upload and (admins) the mail outbox."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import (
     Blueprint,
     Response,
@@ -19,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
 
 from directory.accounts.permissions import roles_required
 from directory.core import maps, paging
@@ -30,6 +33,7 @@ from directory.core.params import Params
 from directory.extensions import db
 from directory.models import (
     ImportRun,
+    ImportState,
     Offer,
     OfferRevision,
     OfferTranslation,
@@ -37,8 +41,14 @@ from directory.models import (
     User,
     membership,
 )
-from directory.moderation.forms import ApproveOrganizationForm, ImportForm, ReturnForm
-from directory.offers import editing, freshness, importer, vocabulary
+from directory.moderation.forms import (
+    ApproveOrganizationForm,
+    ImportUploadForm,
+    ReturnForm,
+    import_mapping_form,
+    mapping_from,
+)
+from directory.offers import editing, freshness, import_jobs, importer, vocabulary
 from directory.offers.states import offer_state, open_revisions
 from directory.providers import translations as offer_translations
 
@@ -303,33 +313,96 @@ def stale():
 
 # --- import -------------------------------------------------------------------------------------------
 
+def _recent_runs() -> list[ImportRun]:
+    return list(db.session.scalars(select(ImportRun).order_by(ImportRun.id.desc()).limit(10)))
+
+
+def _run_or_404(run_id: int) -> ImportRun:
+    return db.session.get(ImportRun, run_id) or abort(404)
+
+
+def _field_choices() -> list[SelectChoice]:
+    return [SelectChoice("", _("– nicht übernehmen –"))] + [
+        SelectChoice(f, f"{importer.FIELD_NAMES[f]} ({f})") for f in importer.COLUMNS]
+
+
 @bp.route("/import", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def import_offers():
-    form = ImportForm()
-    runs = list(db.session.scalars(select(ImportRun).order_by(ImportRun.id.desc()).limit(10)))
+    """Step 1: upload a file (it is stored with the run), then choose the columns."""
+    form = ImportUploadForm()
     if request.method == "GET":
-        return render_template("moderation/import.html", form=form, report=None, runs=runs)
+        return render_template("moderation/import.html", form=form, runs=_recent_runs())
     if not form.validate_on_submit():
-        abort(400)
+        return render_template("moderation/import.html", form=form, runs=_recent_runs()), 400
     upload = form.file.data
     if upload is None or not getattr(upload, "filename", ""):
         form.file.errors = [_("Bitte eine Datei auswählen.")]
-        return render_template("moderation/import.html", form=form, report=None, runs=runs), 400
+        return render_template("moderation/import.html", form=form, runs=_recent_runs()), 400
     limit = current_app.config["IMPORT_MAX_BYTES"]
     content = upload.read(limit + 1)
     if len(content) > limit:
         form.file.errors = [_("Die Datei ist zu groß (höchstens %(mb)d MB).", mb=limit // (1024 * 1024) or 1)]
-        return render_template("moderation/import.html", form=form, report=None, runs=runs), 400
+        return render_template("moderation/import.html", form=form, runs=_recent_runs()), 400
     try:
-        report = importer.import_file(content, upload.filename, app_geocoder(), user=current_user)
+        table = importer.read_table(content, upload.filename)
     except importer.ImportFileError as exc:
-        db.session.rollback()
         form.file.errors = [str(exc)]
-        return render_template("moderation/import.html", form=form, report=None, runs=runs), 400
+        return render_template("moderation/import.html", form=form, runs=_recent_runs()), 400
+    source = importer.source_named(form.source.data or "")
+    run = ImportRun(user_id=current_user.id, filename=(upload.filename or "")[:255], content=content,
+                    state=ImportState.uploaded.value, source_id=getattr(source, "id", None), total=len(table.rows),
+                    options={"headers": table.headers, "mapping": importer.proposal(table, source),
+                             "approve_organizations": bool(form.approve_organizations.data)})
+    db.session.add(run)
     db.session.commit()
-    runs = list(db.session.scalars(select(ImportRun).order_by(ImportRun.id.desc()).limit(10)))
-    return render_template("moderation/import.html", form=ImportForm(formdata=None), report=report, runs=runs)
+    return redirect(url_for("moderation.import_check", run_id=run.id))
+
+
+@bp.route("/import/<int:run_id>/pruefen", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def import_check(run_id: int):
+    """Step 2: the column mapping and a dry run of every row; then start the import."""
+    run = _run_or_404(run_id)
+    if run.state != ImportState.uploaded.value:
+        return redirect(url_for("moderation.import_run", run_id=run.id))
+    try:
+        table = importer.read_table(run.content or b"", run.filename)
+    except importer.ImportFileError as exc:
+        abort(400, description=str(exc))
+    options = dict(run.options or {})
+    headers = table.headers
+    form = import_mapping_form(headers, options.get("mapping") or [], _field_choices(),
+                               formdata=request.form if request.method == "POST" else None)
+    if request.method == "GET":
+        form.approve_organizations.data = bool(options.get("approve_organizations"))
+    status = 200
+    problems: list[str] = []
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            status = 400
+            problems = [_("Bitte die Auswahl prüfen.")]
+        else:
+            mapping = mapping_from(form, len(headers))
+            problems = importer.mapping_problems(mapping)
+            run.options = {**options, "mapping": mapping, "approve_organizations": bool(form.approve_organizations.data)}
+            if problems:
+                status = 400
+            elif request.form.get("action") == "start":
+                importer.remember(run.source, headers, mapping)
+                import_jobs.start(run)
+                return redirect(url_for("moderation.import_run", run_id=run_id))
+            db.session.commit()
+    mapping = (run.options or {}).get("mapping") or []
+    if not problems:
+        problems = importer.mapping_problems(mapping)
+    report = None
+    if not problems:
+        report = importer.preview(importer.mapped_rows(table, mapping), app_geocoder(),
+                                  getattr(run.source, "name", "") or "")
+    columns = list(zip(headers, [getattr(form, f"col_{i}") for i in range(len(headers))]))
+    return render_template("moderation/import_check.html", run=run, form=form, columns=columns, report=report,
+                           problems=problems, labels=importer.GEOCODE_LABELS), status
 
 
 @bp.get("/import/vorlage.csv")
@@ -342,10 +415,24 @@ def import_template():
 @bp.get("/import/<int:run_id>")
 @roles_required(*STAFF)
 def import_run(run_id: int):
-    run = db.session.get(ImportRun, run_id) or abort(404)
-    rows = [importer.RowResult(**r) for r in run.report or []]
-    report = importer.ImportReport(rows, [], run_id=run.id)
-    return render_template("moderation/import.html", form=ImportForm(), report=report, runs=[], run=run)
+    """Step 3: progress while the import runs (the page reloads itself), then the report."""
+    run = _run_or_404(run_id)
+    if run.state == ImportState.uploaded.value:
+        return redirect(url_for("moderation.import_check", run_id=run.id))
+    report = None
+    if run.state == ImportState.done.value:
+        report = importer.ImportReport([importer.RowResult(**r) for r in run.report or []], [], run_id=run.id)
+    return render_template("moderation/import_run.html", run=run, report=report, labels=importer.GEOCODE_LABELS,
+                           states=ImportState)
+
+
+@bp.get("/import/<int:run_id>/abgelehnt.csv")
+@roles_required(*STAFF)
+def import_rejected(run_id: int):
+    run = _run_or_404(run_id)
+    name = (run.filename.rsplit(".", 1)[0] or "import") + "-abgelehnt.csv"
+    return Response(importer.rejected_csv(run), mimetype="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
 
 
 # --- outbox (admins) ---------------------------------------------------------------------------------

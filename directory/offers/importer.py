@@ -1,37 +1,59 @@
-"""Importing offers from a CSV or XLSX spreadsheet (``flask import-offers``, moderators' upload).
+"""Importing offers from a spreadsheet (``flask import-offers``, the moderators' upload).
 
-The column layout is documented in the README ("Importing offers") and shipped as
-``docs/import-template.csv``. Each row is one offer at one location:
+A file goes through four steps:
 
-* matched by ``external_id`` (idempotent: importing the same file twice changes nothing);
-* its organisation is matched by name (case and spacing ignored) and created when unknown;
-* its address is geocoded with the configured geocoder unless ``lat``/``lon`` are given;
-* validated completely before anything is written, then written inside a SAVEPOINT, so a bad
-  row is reported with its reasons and never aborts the other rows nor leaves half a row.
+1. **reading** (:func:`read_table`): CSV in UTF-8 (with or without BOM) or Windows-1252,
+   separated by semicolons, commas, tabs or bars; XLSX streamed with openpyxl in read-only
+   mode after its declared size, packed size and shared-string table were checked against
+   :data:`LIMITS` (a sheet declaring a million rows is refused before anything is loaded);
+2. **column mapping** (:mod:`directory.offers.import_columns`): proposed from the headers,
+   corrected by the person importing, remembered per :class:`ImportSource`;
+3. **checking** each row (:func:`check_row`, values read by :mod:`directory.offers.import_values`):
+   only a row without title or organisation, or with an id used twice in the file, is rejected;
+   a field that cannot be understood is left empty with a warning and the offer is imported as
+   a draft, flagged for moderators (``Offer.import_warnings``), as is a place found less exactly
+   than by its address (``Location.geocode_precision``);
+4. **writing** (:func:`execute`): each row in its own SAVEPOINT, committed in batches of
+   :data:`BATCH` rows (so other writes wait at most one batch, and a killed import leaves only
+   whole rows); matched by ``external_id`` or, without one, by organisation + title + place, so
+   importing the same file again changes nothing. Organisations the import does not know are
+   created waiting for approval unless the person ticked "approve new organisations".
+
+Imports run in the background (:mod:`directory.offers.import_jobs`) with their progress stored
+in :class:`ImportRun`.
 """
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import re
+import time
+import zipfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from zipfile import BadZipFile
 
 from flask_babel import lazy_gettext as _l
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from directory.config import ROOT
-from directory.core.geo import Geocoder
+from directory.core import csv as csv_file
+from directory.core.geo import Geocoder, district_for_point
 from directory.core.geo import normalise as normalise_place
 from directory.extensions import db
 from directory.models import (
     Category,
     Challenge,
+    District,
     ImportRun,
+    ImportSource,
+    ImportState,
     Language,
     Location,
     Offer,
@@ -39,60 +61,61 @@ from directory.models import (
     Organization,
     TargetGroup,
     User,
+    offer_location,
 )
+from directory.offers import import_columns
 from directory.offers.editing import (
     apply_data,
-    create_location,
     data_from_offer,
     diff,
     empty_data,
-    organization_locations,
     record,
 )
-
-COLUMNS = (
-    "external_id", "organization", "title", "category", "summary", "description", "plain_summary",
-    "challenges", "target_groups", "languages", "free", "cost", "registration_required",
-    "accessibility", "contact_name", "contact_email", "contact_phone", "valid_from", "valid_to",
-    "last_confirmed", "location_name", "address", "postcode", "lat", "lon", "schedule", "status",
+from directory.offers.import_values import (
+    SYNONYMS,
+    Matcher,
+    ValueProblem,
+    parse_bool,
+    parse_cost,
+    parse_date,
+    parse_times,
 )
-REQUIRED_COLUMNS = ("external_id", "organization", "title", "category")
+
+COLUMNS = import_columns.FIELDS
+REQUIRED_COLUMNS = import_columns.REQUIRED
 TEMPLATE = ROOT / "docs" / "import-template.csv"
 MAX_ROWS = 5000
 MAX_CELL = 5000
-LIMITS = {"external_id": 120, "organization": 200, "title": 200, "summary": 500, "cost": 300,
-          "contact_name": 200, "contact_email": 200, "contact_phone": 60, "location_name": 200,
-          "address": 200, "postcode": 10}
-TRUE = {"ja", "j", "yes", "y", "1", "true", "wahr", "x"}
-FALSE = {"nein", "n", "no", "0", "false", "falsch"}
-DAYS = {
-    "mo": 0, "mon": 0, "montag": 0, "monday": 0,
-    "di": 1, "die": 1, "dienstag": 1, "tue": 1, "tuesday": 1,
-    "mi": 2, "mit": 2, "mittwoch": 2, "wed": 2, "wednesday": 2,
-    "do": 3, "don": 3, "donnerstag": 3, "thu": 3, "thursday": 3,
-    "fr": 4, "fre": 4, "freitag": 4, "fri": 4, "friday": 4,
-    "sa": 5, "sam": 5, "samstag": 5, "sat": 5, "saturday": 5,
-    "so": 6, "son": 6, "sonntag": 6, "sun": 6, "sunday": 6,
+BATCH = 200
+BATCH_SECONDS = 0.5  # a batch ends after this long too, so other writers wait at most that
+COMMIT_PAUSE = 0.11  # SQLite: between batches, longer than the busy handler's 100 ms poll, so a waiting writer gets the lock
+# Checked before a file is loaded (XLSX: from its declared dimension and packed sizes).
+LIMITS = {"rows": MAX_ROWS + 1, "columns": 100, "cells": 300_000, "unpacked_bytes": 64 * 1024 * 1024,
+          "shared_strings_bytes": 16 * 1024 * 1024, "compression_ratio": 200}
+FIELD_LIMITS = {"external_id": 120, "organization": 200, "title": 200, "summary": 500, "cost": 300,
+                "contact_name": 200, "contact_email": 200, "contact_phone": 60, "location_name": 200,
+                "address": 200, "postcode": 10, "city": 100}
+GEOCODE_LABELS = {
+    "exact": _l("Adresse gefunden"), "street": _l("nur die Straße gefunden (Hausnummer nicht)"),
+    "postcode": _l("nur Postleitzahl oder Stadtteil gefunden (Mitte)"), "none": _l("Adresse nicht gefunden"),
 }
-_SLOT = re.compile(
-    r"^\s*(?P<day>[A-Za-zÄÖÜäöü]+\.?|\d{4}-\d{2}-\d{2}|\d{1,2}\.\d{1,2}\.\d{4})\s*,?\s*"
-    r"(?P<start>\d{1,2}[:.]\d{2})\s*(?:-|–|bis)\s*(?P<end>\d{1,2}[:.]\d{2})\s*(?:Uhr)?\s*$",
-    re.IGNORECASE,
-)
 
 
 class ImportFileError(ValueError):
-    """The file as a whole cannot be read (format, missing columns); nothing was written."""
+    """The file as a whole cannot be read (format, size, missing columns); nothing was written."""
 
 
 @dataclass
 class RowResult:
     row: int
     external_id: str
-    status: str  # created | updated | unchanged | rejected
+    status: str  # created | updated | unchanged | rejected (dry run: would be …)
     title: str = ""
     messages: list[str] = field(default_factory=list)
     offer_id: int | None = None
+    warnings: list[dict] = field(default_factory=list)  # [{"field", "message"}]: imported as a draft
+    geocode: str = ""  # exact | street | postcode | none | "" (no address)
+    cells: list[str] = field(default_factory=list)  # the row as in the file (kept for rejected rows)
 
 
 @dataclass
@@ -108,359 +131,717 @@ class ImportReport:
     def counts(self) -> dict[str, int]:
         return {s: self.count(s) for s in ("created", "updated", "unchanged", "rejected")}
 
+    @property
+    def flagged(self) -> int:
+        return sum(1 for r in self.rows if r.warnings and r.status != "rejected")
+
 
 # --- reading -----------------------------------------------------------------------------------
 
-def _header(name) -> str:
-    return re.sub(r"[\s-]+", "_", str(name or "").strip().lower())
+@dataclass
+class Table:
+    headers: list[str]
+    rows: list[tuple[int, list[str]]]  # (row number in the spreadsheet, cell texts); empty rows left out
 
 
-def _cell(value) -> str:
+def cell_text(value) -> str:
     if value is None:
         return ""
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(sep=" ")
-    if isinstance(value, (dt.date, dt.time)):
-        return value.isoformat()[:5] if isinstance(value, dt.time) else value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
     if isinstance(value, bool):
         return "ja" if value else "nein"
-    return str(value).strip()
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(sep=" ")
+    if isinstance(value, dt.time):
+        return value.isoformat()[:5]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()[:MAX_CELL]
 
 
-def read_rows(content: bytes, filename: str) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
-    """[(spreadsheet row number, {column: text})], unknown column names."""
+def read_table(content: bytes, filename: str) -> Table:
     suffix = Path(filename).suffix.lower()
     if suffix == ".xlsx":
-        table = _read_xlsx(content)
+        raw = _read_xlsx(content)
     elif suffix in (".csv", ".txt"):
-        table = _read_csv(content)
+        raw = _read_csv(content)
     else:
-        raise ImportFileError(str(_l("Bitte eine CSV- oder XLSX-Datei hochladen (nicht „%(suffix)s“).", suffix=suffix or filename)))
-    if not table:
+        raise ImportFileError(str(_l("Bitte eine CSV- oder XLSX-Datei hochladen (nicht „%(suffix)s“).",
+                                     suffix=suffix or filename)))
+    header_at = next((i for i, r in enumerate(raw) if any(cell_text(c) for c in r)), None)
+    if header_at is None:
         raise ImportFileError(str(_l("Die Datei ist leer.")))
-    header = [_header(h) for h in table[0]]
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise ImportFileError(str(_l("Es fehlen Spalten: %(columns)s. Bitte verwenden Sie die Vorlage.",
-                                     columns=", ".join(missing))))
-    unknown = [h for h in header if h and h not in COLUMNS]
+    headers = [cell_text(h) for h in raw[header_at]]
+    while headers and not headers[-1]:
+        headers.pop()
     rows = []
-    for number, values in enumerate(table[1:], start=2):
-        cells = {h: _cell(v)[:MAX_CELL] for h, v in zip(header, values) if h in COLUMNS}
-        if any(cells.values()):
+    for number, values in enumerate(raw[header_at + 1:], start=header_at + 2):
+        cells = [cell_text(v) for v in values[:len(headers)]]
+        cells += [""] * (len(headers) - len(cells))
+        if any(cells):
             rows.append((number, cells))
     if len(rows) > MAX_ROWS:
         raise ImportFileError(str(_l("Höchstens %(n)d Zeilen pro Import.", n=MAX_ROWS)))
-    return rows, unknown
+    return Table(headers, rows)
+
+
+def decode(content: bytes) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252 (Excel's "CSV" on German Windows)."""
+    if content.startswith(b"\xef\xbb\xbf"):
+        return content[3:].decode("utf-8", errors="replace")
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        return content.decode("cp1252", errors="replace")
 
 
 def _read_csv(content: bytes) -> list[list]:
+    text = decode(content).replace("\x00", "")
+    sample = "\n".join(text.splitlines()[:20])
     try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = content.decode("cp1252", errors="replace")  # Excel's "CSV" on German Windows
-    first = text.split("\n", 1)[0]
-    delimiter = max((";", ",", "\t"), key=first.count)
+        delimiter = csv.Sniffer().sniff(sample, delimiters=";,\t|").delimiter
+    except csv.Error:
+        first = sample.split("\n", 1)[0]
+        delimiter = max((";", ",", "\t", "|"), key=first.count)
+    rows = []
     try:
-        return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            if len(rows) > LIMITS["rows"] + 1000:
+                raise ImportFileError(str(_l("Höchstens %(n)d Zeilen pro Import.", n=MAX_ROWS)))
+            if len(row) > LIMITS["columns"]:
+                raise ImportFileError(str(_l("Höchstens %(n)d Spalten.", n=LIMITS["columns"])))
+            rows.append(row)
     except csv.Error as exc:
         raise ImportFileError(str(_l("Die CSV-Datei ist fehlerhaft: %(error)s", error=str(exc)))) from None
+    return rows
+
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]{1,3})(\d+)(?::([A-Z]{1,3})(\d+))?"')
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters.decode():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def check_xlsx(content: bytes) -> None:
+    """Refuse a workbook before loading it: packed sizes, the first sheet's declared
+    dimension, the shared-string table's size. Raises ImportFileError."""
+    unreadable = ImportFileError(str(_l("Die XLSX-Datei kann nicht gelesen werden.")))
+    too_big = ImportFileError(str(_l(
+        "Die Tabelle ist zu groß: höchstens %(rows)d Zeilen und %(columns)d Spalten.",
+        rows=MAX_ROWS, columns=LIMITS["columns"])))
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        raise unreadable from None
+    unpacked = sum(i.file_size for i in infos)
+    packed = max(1, sum(i.compress_size for i in infos))
+    if unpacked > LIMITS["unpacked_bytes"] or unpacked / packed > LIMITS["compression_ratio"]:
+        raise too_big
+    names = {i.filename: i for i in infos}
+    strings = names.get("xl/sharedStrings.xml")
+    if strings is not None and strings.file_size > LIMITS["shared_strings_bytes"]:
+        raise too_big
+    sheets = sorted(n for n in names if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n))
+    if not sheets:
+        raise unreadable
+    try:
+        with archive.open(sheets[0]) as fh:
+            head = fh.read(4096)
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError):
+        raise unreadable from None
+    m = _DIMENSION.search(head)
+    if m and m.group(3):
+        rows = int(m.group(4)) - int(m.group(2)) + 1
+        columns = _column_number(m.group(3)) - _column_number(m.group(1)) + 1
+        if rows > LIMITS["rows"] + 1000 or columns > LIMITS["columns"] or rows * columns > LIMITS["cells"] * 2:
+            raise too_big
 
 
 def _read_xlsx(content: bytes) -> list[list]:
-
-
+    check_xlsx(content)
+    unreadable = ImportFileError(str(_l("Die XLSX-Datei kann nicht gelesen werden.")))
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (BadZipFile, KeyError, ValueError, OSError):
-        raise ImportFileError(str(_l("Die XLSX-Datei kann nicht gelesen werden."))) from None
+    except Exception:  # noqa: BLE001 - openpyxl raises many kinds for broken XML, styles or string tables
+        raise unreadable from None
     try:
         sheet = workbook.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
+        rows, cells = [], 0
+        for row in sheet.iter_rows(values_only=True, max_col=LIMITS["columns"]):
+            if len(rows) > LIMITS["rows"] + 1000:
+                raise ImportFileError(str(_l("Höchstens %(n)d Zeilen pro Import.", n=MAX_ROWS)))
+            cells += len(row)
+            if cells > LIMITS["cells"] * 2:
+                raise ImportFileError(str(_l("Die Tabelle hat zu viele Zellen.")))
+            rows.append(list(row))
+        return rows
+    except ImportFileError:
+        raise
+    except Exception:  # noqa: BLE001 - a broken sheet is a message, never a 500
+        raise unreadable from None
     finally:
         workbook.close()
 
 
-# --- validating one row ------------------------------------------------------------------------
+# --- mapping -----------------------------------------------------------------------------------
 
-class _Vocab:
-    def __init__(self):
-        s = db.session
-        self.categories = self._index(s.scalars(select(Category)), ("code", "name_de", "name_en"))
-        self.challenges = self._index(s.scalars(select(Challenge)), ("code", "short_de"))
-        self.targets = self._index(s.scalars(select(TargetGroup)), ("code", "name_de", "name_en"))
-        self.languages = self._index(s.scalars(select(Language)), ("code", "name_de", "name_en", "native"))
-
-    @staticmethod
-    def _index(objects, attrs) -> dict[str, str]:
-        out = {}
-        for obj in objects:
-            for attr in attrs:
-                out[str(getattr(obj, attr)).strip().lower()] = obj.code
-        return out
-
-
-def _split(text: str) -> list[str]:
-    return [p.strip() for p in re.split(r"[;,|\n]", text) if p.strip()]
-
-
-def _date(text: str) -> dt.date:
-    text = text.strip()
-    m = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", text)
-    if m:
-        return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
-    return dt.date.fromisoformat(text[:10])
-
-
-def _time(text: str) -> str:
-    h, m = re.split(r"[:.]", text)
-    return dt.time(int(h), int(m)).strftime("%H:%M")
-
-
-def parse_schedule(text: str) -> list[dict]:
-    """'Di 09:30-11:30; 05.12.2026 10:00-12:00' → schedule rows; ValueError with the bad part."""
-    slots = []
-    for part in re.split(r"[;\n]", text):
-        if not part.strip():
-            continue
-        m = _SLOT.match(part)
-        if not m:
-            raise ValueError(part.strip())
-        day = m.group("day").rstrip(".").lower()
-        try:
-            start, end = _time(m.group("start")), _time(m.group("end"))
-        except ValueError:
-            raise ValueError(part.strip()) from None
-        if end <= start:
-            raise ValueError(part.strip())
-        slot = {"weekday": None, "date": None, "opens_at": start, "closes_at": end,
-                "valid_from": None, "valid_to": None, "note": ""}
-        if day in DAYS:
-            slot["weekday"] = DAYS[day]
-        else:
-            try:
-                slot["date"] = _date(day).isoformat()
-            except ValueError:
-                raise ValueError(part.strip()) from None
-        slots.append(slot)
-    return slots
-
-
-def _codes(text: str, index: dict[str, str], what, errors: list[str]) -> list[str]:
+def mapped_rows(table: Table, mapping: list[str]) -> list[tuple[int, dict[str, str]]]:
+    """Rows as {field: text} with the chosen mapping; house number joined to the address."""
     out = []
-    for part in _split(text):
-        code = index.get(part.lower())
-        if code is None:
-            errors.append(str(_l("%(what)s: unbekannter Wert „%(value)s“", what=what, value=part)))
-        else:
-            out.append(code)
+    for number, values in table.rows:
+        cells: dict[str, str] = {}
+        for fieldname, value in zip(mapping, values):
+            if fieldname and value:
+                cells[fieldname] = f"{cells[fieldname]}, {value}" if fieldname in cells else value
+        if cells.get("house_number"):
+            cells["address"] = f"{cells.get('address', '')} {cells.pop('house_number')}".strip()
+        out.append((number, cells))
     return out
 
 
-def _bool(text: str, default: bool, name: str, errors: list[str]) -> bool:
-    t = text.strip().lower()
-    if not t:
-        return default
-    if t in TRUE:
-        return True
-    if t in FALSE:
-        return False
-    errors.append(str(_l("%(column)s: „%(value)s“ ist weder ja noch nein", column=name, value=text)))
-    return default
+def mapping_problems(mapping: list[str]) -> list[str]:
+    out = []
+    for problem in import_columns.check(mapping):
+        kind, name = problem.split(":", 1)
+        if kind == "missing":
+            out.append(str(_l("Keine Spalte für „%(field)s“ gewählt.", field=FIELD_NAMES.get(name, name))))
+        else:
+            out.append(str(_l("„%(field)s“ ist mehreren Spalten zugeordnet.", field=FIELD_NAMES.get(name, name))))
+    return out
 
 
-def validate_row(cells: dict[str, str], vocab: _Vocab, geocoder: Geocoder) -> tuple[dict, dict, list[str]]:
-    """(offer data, location values, errors) for one row; writes nothing."""
+FIELD_NAMES = {
+    "external_id": _l("Kennung (external_id)"), "organization": _l("Träger / Organisation"), "title": _l("Titel"),
+    "category": _l("Art des Angebots"), "summary": _l("Kurzbeschreibung"), "description": _l("Beschreibung"),
+    "plain_summary": _l("In einfacher Sprache"), "challenges": _l("Herausforderungen"),
+    "target_groups": _l("Zielgruppen"), "languages": _l("Sprachen"), "free": _l("kostenlos (ja/nein)"),
+    "cost": _l("Kosten"), "registration_required": _l("Anmeldung nötig"), "accessibility": _l("Barrierefreiheit"),
+    "contact_name": _l("Ansprechperson"), "contact_email": _l("E-Mail"), "contact_phone": _l("Telefon"),
+    "valid_from": _l("gültig ab"), "valid_to": _l("gültig bis"), "last_confirmed": _l("zuletzt bestätigt"),
+    "location_name": _l("Name des Ortes"), "address": _l("Straße (und Hausnummer)"), "house_number": _l("Hausnummer"),
+    "postcode": _l("PLZ"), "city": _l("Stadt"), "lat": _l("Breitengrad"), "lon": _l("Längengrad"),
+    "schedule": _l("Zeiten"), "status": _l("Status (veröffentlicht/Entwurf)"),
+}
+
+
+# --- checking one row --------------------------------------------------------------------------
+
+class Vocab:
+    """The vocabularies as matchers (code, German and English label, common synonyms)."""
+
+    def __init__(self):
+        s = db.session
+        self.categories = Matcher(((c.code, (c.name_de, c.name_en)) for c in s.scalars(select(Category))),
+                                  SYNONYMS["categories"])
+        self.challenges = Matcher((c.code, (c.short_de, c.short_en)) for c in s.scalars(select(Challenge)))
+        self.targets = Matcher(((t.code, (t.name_de, t.name_en)) for t in s.scalars(select(TargetGroup))),
+                               SYNONYMS["target_groups"])
+        self.languages = Matcher(((lang.code, (lang.name_de, lang.name_en, lang.native))
+                                  for lang in s.scalars(select(Language))), SYNONYMS["languages"])
+        first = s.scalar(select(Category.code).order_by(Category.position).limit(1))
+        self.default_category = first
+
+
+@dataclass
+class Checked:
+    data: dict
+    location: dict | None
+    errors: list[str]
+    warnings: list[dict]
+    organization: str
+    key: str
+    geocode: str = ""
+
+
+def _warn(warnings: list[dict], fieldname: str, message) -> None:
+    warnings.append({"field": fieldname, "message": f"{FIELD_NAMES.get(fieldname, fieldname)}: {message}"})
+
+
+def row_key(cells: dict[str, str], source: str = "") -> str:
+    """external_id, or a stable key from source, organisation, title and place."""
+    given = (cells.get("external_id") or "").strip()
+    if given:
+        return given
+    parts = [source, cells.get("organization", ""), cells.get("title", ""), cells.get("location_name", ""),
+             cells.get("address", "")]
+    digest = hashlib.sha1("\x1f".join(normalise_place(p) for p in parts).encode()).hexdigest()[:20]
+    return f"import-{digest}"
+
+
+def check_row(cells: dict[str, str], vocab: Vocab, geocoder: Geocoder, source: str = "") -> Checked:
+    """What a row would become; writes nothing."""
     errors: list[str] = []
-    get = lambda c: (cells.get(c) or "").strip()  # noqa: E731
-    for column, limit in LIMITS.items():
-        if len(get(column)) > limit:
-            errors.append(str(_l("%(column)s: höchstens %(n)d Zeichen", column=column, n=limit)))
-    for column in REQUIRED_COLUMNS:
-        if not get(column):
-            errors.append(str(_l("%(column)s fehlt", column=column)))
+    warnings: list[dict] = []
+    get = lambda c: (cells.get(c) or "").strip()
+    for name in REQUIRED_COLUMNS:
+        if not get(name):
+            errors.append(str(_l("%(column)s fehlt", column=name)))
+    for name, limit in FIELD_LIMITS.items():
+        if len(get(name)) > limit:
+            if name in REQUIRED_COLUMNS or name == "external_id":
+                errors.append(str(_l("%(column)s: höchstens %(n)d Zeichen", column=name, n=limit)))
+            else:
+                _warn(warnings, name, _l("höchstens %(n)d Zeichen – gekürzt", n=limit))
     data = empty_data()
     for name in ("title", "summary", "description", "plain_summary", "cost", "accessibility",
-                 "contact_name", "contact_email", "contact_phone"):
-        data[name] = get(name)
-    if get("category"):
-        data["category_code"] = vocab.categories.get(get("category").lower())
-        if data["category_code"] is None:
-            errors.append(str(_l("category: unbekannte Art „%(value)s“", value=get("category"))))
-    data["challenges"] = _codes(get("challenges"), vocab.challenges, "challenges", errors)
-    data["target_groups"] = _codes(get("target_groups"), vocab.targets, "target_groups", errors)
-    data["languages"] = _codes(get("languages"), vocab.languages, "languages", errors)
-    data["is_free"] = _bool(get("free"), True, "free", errors)
-    data["registration_required"] = _bool(get("registration_required"), False, "registration_required", errors)
+                 "contact_name", "contact_phone"):
+        data[name] = get(name)[:FIELD_LIMITS.get(name, MAX_CELL)]
+    category = vocab.categories.match(get("category")) if get("category") else None
+    if category is None:
+        for word in get("title").split():  # "Sprachcafé am Dienstag" → the kind named in the title
+            category = vocab.categories.match(word)
+            if category:
+                break
+    if category is None:
+        if get("category"):
+            _warn(warnings, "category", _l("unbekannte Art „%(value)s“ – bitte auswählen", value=get("category")))
+        else:
+            _warn(warnings, "category", _l("fehlt – bitte auswählen"))
+        category = vocab.default_category
+    data["category_code"] = category
+    for name, matcher in (("challenges", vocab.challenges), ("target_groups", vocab.targets),
+                          ("languages", vocab.languages)):
+        codes, unknown = matcher.match_list(get(name))
+        data[name] = codes
+        if unknown:
+            _warn(warnings, name, _l("nicht verstanden: %(values)s", values=", ".join(f"„{u}“" for u in unknown)))
+    try:
+        free = parse_bool(get("free"))
+    except ValueProblem:
+        free = None
+        cost = parse_cost(get("free"))  # "kostenlos" / "2 €" in the free column
+        if cost is None:
+            _warn(warnings, "free", _l("„%(value)s“ ist weder ja noch nein", value=get("free")))
+        else:
+            free = cost.is_free
+            data["cost"] = data["cost"] or cost.text
+    if get("cost"):
+        try:
+            cost = parse_cost(get("cost"))
+            if free is None:
+                free = cost.is_free
+            data["cost"] = "" if cost.is_free else get("cost")[:300]
+        except ValueProblem as exc:
+            _warn(warnings, "cost", exc)
+    data["is_free"] = True if free is None else free
+    try:
+        required = parse_bool(get("registration_required"))
+        data["registration_required"] = bool(required)
+    except ValueProblem as exc:
+        _warn(warnings, "registration_required", exc)
     email = get("contact_email")
-    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-        errors.append(str(_l("contact_email: „%(value)s“ ist keine E-Mail-Adresse", value=email)))
+    if email:
+        if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email) and len(email) <= 200:
+            data["contact_email"] = email
+        else:
+            _warn(warnings, "contact_email", _l("„%(value)s“ ist keine E-Mail-Adresse", value=email))
     for name in ("valid_from", "valid_to", "last_confirmed"):
-        if get(name):
-            try:
-                data[name] = _date(get(name)).isoformat()
-            except ValueError:
-                errors.append(str(_l("%(column)s: „%(value)s“ ist kein Datum (JJJJ-MM-TT oder TT.MM.JJJJ)",
-                                     column=name, value=get(name))))
-                data[name] = None
+        try:
+            day = parse_date(get(name))
+            data[name] = day.isoformat() if day else None
+        except ValueProblem as exc:
+            _warn(warnings, name, exc)
+            data[name] = None
     if data.get("valid_from") and data.get("valid_to") and data["valid_to"] < data["valid_from"]:
-        errors.append(str(_l("valid_to liegt vor valid_from")))
+        _warn(warnings, "valid_to", _l("liegt vor „gültig ab“"))
+        data["valid_to"] = None
     if get("schedule"):
         try:
-            data["schedules"] = parse_schedule(get("schedule"))
-        except ValueError as exc:
-            errors.append(str(_l("schedule: „%(part)s“ nicht verstanden (Beispiel: „Di 09:30-11:30; 05.12.2026 10:00-12:00“)",
-                                 part=str(exc))))
+            times = parse_times(get("schedule"))
+            data["schedules"] = times.slots
+            if times.note:
+                note = str(_l("Zeiten: %(note)s", note=times.note))
+                data["description"] = f"{data['description']}\n\n{note}".strip()
+            if times.warning:
+                _warn(warnings, "schedule", times.warning)
+        except ValueProblem as exc:
+            _warn(warnings, "schedule", exc)
     status = get("status").lower() or "published"
-    if status not in ("published", "draft", "veröffentlicht", "entwurf"):
-        errors.append(str(_l("status: „%(value)s“ (erlaubt: published, draft)", value=get("status"))))
-    data["_status"] = "draft" if status in ("draft", "entwurf") else "published"
+    if status not in ("published", "draft", "veröffentlicht", "entwurf", "ja", "nein"):
+        _warn(warnings, "status", _l("„%(value)s“ (erlaubt: veröffentlicht, Entwurf)", value=get("status")))
+    data["_status"] = "draft" if status in ("draft", "entwurf", "nein") else "published"
 
     location = None
+    geocode = ""
     if get("address") or get("location_name") or get("lat") or get("lon"):
-        location = {"name": get("location_name") or get("address"), "address": get("address"),
-                    "postcode": get("postcode"), "lat": None, "lon": None}
+        location = {"name": (get("location_name") or get("address"))[:200], "address": get("address")[:200],
+                    "postcode": get("postcode")[:10], "city": get("city")[:100] or "Minden", "lat": None, "lon": None}
         if get("lat") or get("lon"):
             try:
                 lat, lon = float(get("lat").replace(",", ".")), float(get("lon").replace(",", "."))
                 if not (-90 <= lat <= 90 and -180 <= lon <= 180):
                     raise ValueError
                 location["lat"], location["lon"] = lat, lon
+                geocode = "exact"
             except ValueError:
-                errors.append(str(_l("lat/lon: „%(lat)s“, „%(lon)s“ sind keine gültigen Koordinaten",
-                                     lat=get("lat"), lon=get("lon"))))
-        elif not errors:
-            point = geocoder.geocode(" ".join(p for p in (get("address"), get("postcode")) if p))
+                _warn(warnings, "lat", _l("„%(lat)s“, „%(lon)s“ sind keine gültigen Koordinaten",
+                                          lat=get("lat"), lon=get("lon")))
+        if not geocode:
+            query = " ".join(p for p in (get("address"), get("postcode"), get("location_name")) if p)
+            point = geocoder.geocode(query) if query else None
             if point is None:
-                errors.append(str(_l("address: „%(address)s“ wurde nicht gefunden – bitte prüfen oder lat/lon angeben",
-                                     address=get("address"))))
+                geocode = "none"
             else:
                 location["lat"], location["lon"] = round(point.lat, 6), round(point.lon, 6)
-    return data, location, errors
+                geocode = point.precision or "exact"
+            if geocode != "exact":
+                _warn(warnings, "address", _l("„%(address)s“: %(grade)s", address=query,
+                                              grade=GEOCODE_LABELS[geocode]))
+        location["geocode_precision"] = geocode
+    return Checked(data, location, errors, warnings, re.sub(r"\s+", " ", get("organization")),
+                   row_key(cells, source), geocode)
 
 
 # --- writing -------------------------------------------------------------------------------------
 
-def _org_key(name: str) -> str:
+def org_key(name: str) -> str:
     return re.sub(r"\s+", " ", name.strip().lower())
 
 
-def _find_location(org: Organization, values: dict) -> Location | None:
-    """An existing location of the organisation with the same name and address."""
-    address, name = normalise_place(values["address"]), normalise_place(values["name"])
-    for loc in organization_locations(org):
-        if normalise_place(loc.name) == name and normalise_place(loc.address) == address and (
-                not values["postcode"] or not loc.postcode or loc.postcode == values["postcode"]):
-            return loc
-    return None
+class Writer:
+    """Writes checked rows; keeps what it needs to find organisations and places across rows."""
 
+    def __init__(self, user: User | None, source: ImportSource | None, approve_organizations: bool):
+        self.user = user
+        self.source = source
+        self.approve = approve_organizations
+        self.organizations: dict[str, int] = {}
+        for org_id, name in db.session.execute(select(Organization.id, Organization.name).order_by(Organization.id.desc())):
+            self.organizations[org_key(name)] = org_id  # the oldest wins for duplicate names
+        self.locations: dict[int, dict[tuple, int]] = {}
+        self.districts = [(d.code, d.boundary_geojson) for d in db.session.scalars(select(District))]
+        self.offers: dict[str, int] = dict(db.session.execute(
+            select(Offer.external_id, Offer.id).where(Offer.external_id.is_not(None))).all())
+        self.terms = {name: {t.code: t for t in db.session.scalars(select(model))}
+                      for name, model in (("challenges", Challenge), ("target_groups", TargetGroup),
+                                          ("languages", Language))}
 
-def _write_row(result: RowResult, org_name: str, data: dict, location_values: dict | None,
-               user: User | None, organizations: dict[str, Organization]) -> None:
-    status = data.pop("_status")
-    last_confirmed = data.pop("last_confirmed", None)
-    org = organizations.get(_org_key(org_name))
-    if org is None:
-        org = Organization(name=re.sub(r"\s+", " ", org_name.strip()), approved=True)
+    def preload(self, keys: list[str]) -> None:
+        """Load the existing offers of the next rows with their links in a few queries."""
+        ids = [self.offers[k] for k in keys if k in self.offers]
+        self.loaded = list(db.session.scalars(select(Offer).where(Offer.id.in_(ids)).options(
+            selectinload(Offer.challenges), selectinload(Offer.target_groups), selectinload(Offer.languages),
+            selectinload(Offer.locations), selectinload(Offer.schedules)))) if ids else []
+
+    def _set_terms(self, offer: Offer, data: dict) -> None:
+        """Vocabulary links from the objects loaded once (apply_data would query each row)."""
+        for name, terms in self.terms.items():
+            wanted = sorted(set(data[name]))
+            if sorted(t.code for t in getattr(offer, name)) != wanted:
+                setattr(offer, name, [terms[c] for c in wanted if c in terms])
+
+    def _places(self, org_id: int) -> dict[tuple, int]:
+        if org_id not in self.locations:
+            used = select(offer_location.c.location_id).join(Offer, Offer.id == offer_location.c.offer_id).where(
+                Offer.organization_id == org_id)
+            places = {}
+            for loc in db.session.scalars(select(Location).where(
+                    (Location.organization_id == org_id) | Location.id.in_(used)).order_by(Location.id.desc())):
+                places[(normalise_place(loc.name), normalise_place(loc.address))] = loc.id
+                places.setdefault((normalise_place(loc.name), normalise_place(loc.address), loc.postcode), loc.id)
+            self.locations[org_id] = places
+        return self.locations[org_id]
+
+    def _location(self, org: Organization, values: dict) -> int:
+        places = self._places(org.id)
+        key = (normalise_place(values["name"]), normalise_place(values["address"]))
+        if key in places:
+            loc = db.session.get(Location, places[key])
+            if loc is not None and values.get("geocode_precision") and loc.geocode_precision is None:
+                loc.geocode_precision = values["geocode_precision"]
+            return places[key]
+        district = None
+        if values["lat"] is not None:
+            district = district_for_point(values["lat"], values["lon"], self.districts)
+        loc = Location(organization_id=org.id, name=values["name"].strip() or values["address"], address=values["address"],
+                       postcode=values["postcode"], city=values.get("city") or "Minden", lat=values["lat"],
+                       lon=values["lon"], district_code=district, geocode_precision=values.get("geocode_precision"))
+        db.session.add(loc)
+        db.session.flush()
+        record("location_created", user=self.user, location=loc, organization=org,
+               changes={k: [None, getattr(loc, k)] for k in ("name", "address", "postcode", "lat", "lon", "district_code")})
+        places[key] = loc.id
+        return loc.id
+
+    def _organization(self, name: str, result: RowResult) -> Organization:
+        org_id = self.organizations.get(org_key(name))
+        if org_id is not None:
+            return db.session.get(Organization, org_id)
+        org = Organization(name=name, approved=self.approve, source_id=getattr(self.source, "id", None))
         db.session.add(org)
         db.session.flush()
-        result.messages.append(str(_l("Organisation „%(name)s“ neu angelegt", name=org.name)))
-    offer = db.session.scalar(select(Offer).where(Offer.external_id == result.external_id))
-    if offer is not None and offer.organization_id != org.id:
-        raise ValueError(str(_l("external_id gehört zu einem Angebot einer anderen Organisation (%(name)s)",
-                                name=offer.organization.name)))
-    if location_values is not None:
-        loc = _find_location(org, location_values) or create_location(org, location_values, user)
-        data["locations"] = [loc.id]
-    elif offer is not None:
-        data["locations"] = [loc.id for loc in offer.locations]
-    wanted_status = OfferStatus.published.value if status == "published" and org.approved else OfferStatus.draft.value
-    confirmed = dt.date.fromisoformat(last_confirmed) if last_confirmed else dt.date.today()
-    if offer is None:
-        offer = Offer(external_id=result.external_id, organization=org, status=wanted_status, version=1,
-                      last_confirmed=confirmed)
-        db.session.add(offer)
-        apply_data(offer, data)
-        db.session.flush()
-        record("imported", user=user, offer=offer, changes=diff(empty_data(), data))
-        result.status, result.offer_id = "created", offer.id
-        organizations[_org_key(org.name)] = org
-        return
-    before = data_from_offer(offer)
-    changes = diff(before, data)
-    if offer.status != wanted_status and offer.status != OfferStatus.archived.value:
-        changes["status"] = [offer.status, wanted_status]
-    if last_confirmed and offer.last_confirmed != confirmed:
-        changes["last_confirmed"] = [offer.last_confirmed.isoformat() if offer.last_confirmed else None, last_confirmed]
-    result.offer_id = offer.id
-    if not changes:
-        result.status = "unchanged"
-        return
-    apply_data(offer, data)
-    if "status" in changes:
-        offer.status = wanted_status
-    if "last_confirmed" in changes:
-        offer.last_confirmed = confirmed
-    offer.version += 1
-    record("imported", user=user, offer=offer, changes=changes)
-    result.status = "updated"
+        record("created", user=self.user, organization=org, note="import")
+        result.messages.append(str(_l("Organisation „%(name)s“ neu angelegt", name=org.name) if self.approve else
+                                   _l("Organisation „%(name)s“ neu angelegt – wartet auf Freigabe", name=org.name)))
+        self.organizations[org_key(name)] = org.id
+        return org
+
+    def write(self, result: RowResult, checked: Checked) -> None:
+        data = dict(checked.data)
+        status = data.pop("_status")
+        last_confirmed = data.pop("last_confirmed", None)
+        org = self._organization(checked.organization, result)
+        offer_id = self.offers.get(checked.key)
+        offer = db.session.get(Offer, offer_id) if offer_id is not None else None
+        if offer is not None and offer.organization_id != org.id:
+            raise ValueError(str(_l("external_id gehört zu einem Angebot einer anderen Organisation (%(name)s)",
+                                    name=offer.organization.name)))
+        if checked.location is not None:
+            data["locations"] = [self._location(org, checked.location)]
+        elif offer is not None:
+            data["locations"] = [loc.id for loc in offer.locations]
+        warnings = checked.warnings or None
+        publish = status == "published" and org.approved
+        confirmed = dt.date.fromisoformat(last_confirmed) if last_confirmed else dt.date.today()
+        if offer is None:
+            wanted = OfferStatus.published.value if publish and not warnings else OfferStatus.draft.value
+            offer = Offer(external_id=checked.key, organization_id=org.id, status=wanted, version=1,
+                          last_confirmed=confirmed, source_id=getattr(self.source, "id", None),
+                          import_warnings=warnings)
+            # the organisation without a backref event: it would touch every offer of the organisation
+            set_committed_value(offer, "organization", org)
+            for name in self.terms:
+                set_committed_value(offer, name, [])
+            set_committed_value(offer, "locations", [])
+            set_committed_value(offer, "schedules", [])
+            db.session.add(offer)
+            with db.session.no_autoflush:
+                self._set_terms(offer, data)
+                apply_data(offer, data)
+            db.session.flush()
+            self.offers[checked.key] = offer.id
+            record("imported", user=self.user, offer=offer, changes=diff(empty_data(), data))
+            result.status, result.offer_id = "created", offer.id
+            return
+        before = data_from_offer(offer)
+        changes = diff(before, data)
+        wanted = offer.status
+        if status == "draft" and offer.status == OfferStatus.published.value:
+            wanted = OfferStatus.draft.value
+        elif publish and not warnings and offer.status == OfferStatus.draft.value:
+            wanted = OfferStatus.published.value
+        if offer.status != wanted:
+            changes["status"] = [offer.status, wanted]
+        if last_confirmed and offer.last_confirmed != confirmed:
+            changes["last_confirmed"] = [offer.last_confirmed.isoformat() if offer.last_confirmed else None, last_confirmed]
+        if (offer.import_warnings or None) != warnings:
+            changes["import_warnings"] = [offer.import_warnings, warnings]
+        result.offer_id = offer.id
+        if not changes:
+            result.status = "unchanged"
+            return
+        with db.session.no_autoflush:
+            self._set_terms(offer, data)
+            apply_data(offer, data)
+        offer.status = wanted
+        offer.import_warnings = warnings
+        if "last_confirmed" in changes:
+            offer.last_confirmed = confirmed
+        offer.version += 1
+        record("imported", user=self.user, offer=offer, changes=changes)
+        result.status = "updated"
 
 
-def _organizations() -> dict[str, Organization]:
-    orgs: dict[str, Organization] = {}
-    for org in db.session.scalars(select(Organization).order_by(Organization.id.desc())):
-        orgs[_org_key(org.name)] = org  # the oldest wins for duplicate names
-    return orgs
-
-
-def import_rows(rows: list[tuple[int, dict[str, str]]], geocoder: Geocoder, user: User | None = None,
-                filename: str = "", notes: list[str] = ()) -> ImportReport:
-    """Validate and write each row in its own SAVEPOINT; the caller commits."""
-    run = ImportRun(user_id=getattr(user, "id", None), filename=filename[:255])
-    db.session.add(run)
-    # The first write opens the transaction, so the SAVEPOINTs below are nested in it
-    # (on SQLite a SAVEPOINT outside a transaction would commit on release).
-    db.session.flush()
-    vocab = _Vocab()
-    organizations = _organizations()
+def _results(rows, vocab, geocoder, source_name, cells_of) -> tuple[list[RowResult], list[Checked | None]]:
     seen: set[str] = set()
-    results: list[RowResult] = []
+    results, checks = [], []
     for number, cells in rows:
-        ext = (cells.get("external_id") or "").strip()
-        result = RowResult(number, ext, "rejected", title=(cells.get("title") or "")[:200])
+        check = check_row(cells, vocab, geocoder, source_name)
+        result = RowResult(number, check.key, "rejected", title=(cells.get("title") or "")[:200],
+                           warnings=check.warnings, geocode=check.geocode)
+        if check.key in seen:
+            check.errors.append(str(_l("external_id „%(id)s“ kommt in der Datei mehrfach vor", id=check.key)))
+        seen.add(check.key)
+        if check.errors:
+            result.messages = check.errors
+            result.cells = cells_of(number)
+            check = None
         results.append(result)
-        data, location, errors = validate_row(cells, vocab, geocoder)
-        if ext and ext in seen:
-            errors.append(str(_l("external_id „%(id)s“ kommt in der Datei mehrfach vor", id=ext)))
-        seen.add(ext)
-        if errors:
-            result.messages = errors
-            continue
-        try:
-            with db.session.begin_nested():
-                _write_row(result, cells["organization"], data, location, user, organizations)
-        except (ValueError, SQLAlchemyError) as exc:
-            result.status = "rejected"
-            result.offer_id = None
-            result.messages = [str(exc) if isinstance(exc, ValueError)
-                               else str(_l("Datenbankfehler: %(error)s", error=type(exc).__name__))]
-            organizations = _organizations()  # an organisation created in the failed row is gone
-    report = ImportReport(results, list(notes), run_id=None)
+        checks.append(check)
+    return results, checks
+
+
+def preview(rows: list[tuple[int, dict[str, str]]], geocoder: Geocoder, source_name: str = "") -> ImportReport:
+    """The dry run: what each row would become (created, updated or rejected); writes nothing."""
+    vocab = Vocab()
+    results, checks = _results(rows, vocab, geocoder, source_name, lambda n: [])
+    keys = [c.key for c in checks if c is not None]
+    existing: set[str] = set()
+    for i in range(0, len(keys), 500):
+        existing.update(db.session.scalars(select(Offer.external_id).where(Offer.external_id.in_(keys[i:i + 500]))))
+    for result, check in zip(results, checks):
+        if check is not None:
+            result.status = "updated" if check.key in existing else "created"
+    return ImportReport(results, [])
+
+
+def _open_transaction(run_id: int) -> None:
+    """A write that always reaches the database, so the SAVEPOINTs after it are nested in a
+    transaction (on SQLite a SAVEPOINT outside one would commit each row on release)."""
+    db.session.execute(update(ImportRun).where(ImportRun.id == run_id).values(processed=ImportRun.processed))
+
+
+def _write_all(results, checks, writer, run_id, source_id, commit, batch, batch_seconds, cells_of, new_writer):
+    committed, since = 0, time.monotonic()
+    for index, (result, check) in enumerate(zip(results, checks), start=1):
+        if (index - 1) % 100 == 0:
+            writer.preload([c.key for c in checks[index - 1:index + 99] if c is not None])
+        if check is not None:
+            try:
+                with db.session.begin_nested():
+                    writer.write(result, check)
+            except (ValueError, SQLAlchemyError) as exc:
+                result.status, result.offer_id = "rejected", None
+                result.messages = [str(exc) if isinstance(exc, ValueError)
+                                   else str(_l("Datenbankfehler: %(error)s", error=type(exc).__name__))]
+                result.cells = cells_of(result.row)
+                writer = new_writer()  # an organisation created in the row is gone
+        if commit and index < len(results) and (
+                index - committed >= batch or time.monotonic() - since > batch_seconds):
+            committed, since = index, time.monotonic()
+            db.session.get(ImportRun, run_id).processed = index
+            db.session.commit()
+            if db.session.get_bind().dialect.name == "sqlite":
+                time.sleep(COMMIT_PAUSE)  # let writers waiting on SQLite's single write lock in
+            _open_transaction(run_id)
+            if source_id is not None:
+                writer.source = db.session.get(ImportSource, source_id)
+
+
+def import_rows(rows: list[tuple[int, dict[str, str]]], geocoder: Geocoder, user: User | None = None, *,
+                run: ImportRun | None = None, source: ImportSource | None = None,
+                approve_organizations: bool = False, notes: list[str] = (), batch: int = BATCH,
+                batch_seconds: float = BATCH_SECONDS,
+                cells_of: Callable[[int], list[str]] = lambda n: [],
+                commit: bool = True) -> ImportReport:
+    """Check and write the rows, each in its own SAVEPOINT, committing every ``batch`` rows
+    (``commit=False``: the caller commits or rolls back)."""
+    if run is None:
+        run = ImportRun(user_id=getattr(user, "id", None), state=ImportState.running.value)
+        db.session.add(run)
+    run.state, run.total = ImportState.running.value, len(rows)
+    source_id = getattr(source, "id", None)
+    source_name = getattr(source, "name", "") or ""
+    db.session.flush()
+    run_id = run.id
+    if commit:
+        db.session.commit()  # checking the rows below only reads: hold no write lock meanwhile
+    vocab = Vocab()
+    writer = Writer(user, source, approve_organizations)
+    results, checks = _results(rows, vocab, geocoder, source_name, cells_of)
+    _open_transaction(run_id)
+    session = db.session()
+    expire_on_commit = session.expire_on_commit
+    session.expire_on_commit = False  # the import's own objects stay usable across its batches
+    try:
+        _write_all(results, checks, writer, run_id, source_id, commit, batch, batch_seconds, cells_of,
+                   lambda: Writer(user, source, approve_organizations))
+    finally:
+        session.expire_on_commit = expire_on_commit
+    run = db.session.get(ImportRun, run_id)
+    report = ImportReport(results, list(notes), run_id=run_id)
     run.created, run.updated = report.count("created"), report.count("updated")
     run.unchanged, run.rejected = report.count("unchanged"), report.count("rejected")
     run.report = [asdict(r) for r in results]
+    run.processed, run.state, run.finished_at = len(results), ImportState.done.value, dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    run.content = None
     db.session.flush()
-    report.run_id = run.id
+    if commit:
+        db.session.commit()
     return report
 
 
-def import_file(content: bytes, filename: str, geocoder: Geocoder, user: User | None = None) -> ImportReport:
-    rows, unknown = read_rows(content, filename)
-    notes = [str(_l("Unbekannte Spalten werden ignoriert: %(columns)s", columns=", ".join(unknown)))] if unknown else []
-    return import_rows(rows, geocoder, user=user, filename=Path(filename).name, notes=notes)
+# --- runs --------------------------------------------------------------------------------------
+
+def source_named(name: str, kind: str = "file") -> ImportSource | None:
+    name = re.sub(r"\s+", " ", (name or "").strip())[:120]
+    if not name:
+        return None
+    source = db.session.scalar(select(ImportSource).where(ImportSource.name == name))
+    if source is None:
+        source = ImportSource(name=name, kind=kind, mapping={}, location="")
+        db.session.add(source)
+        db.session.flush()
+    return source
 
 
-__all__ = ["COLUMNS", "ImportFileError", "ImportReport", "RowResult", "import_file", "import_rows",
-           "parse_schedule", "read_rows"]
+def proposal(table: Table, source: ImportSource | None) -> list[str]:
+    return import_columns.propose(table.headers, (source.mapping if source else None) or {})
+
+
+def remember(source: ImportSource | None, headers: list[str], mapping: list[str]) -> None:
+    if source is not None:
+        source.mapping = {**(source.mapping or {}), **{h: m for h, m in zip(headers, mapping) if h}}
+
+
+def execute(run: ImportRun, geocoder: Geocoder, batch: int = BATCH) -> ImportReport:
+    """Import a stored upload with its options (the background job); commits as it goes."""
+    table = read_table(run.content or b"", run.filename)
+    options = run.options or {}
+    mapping = options.get("mapping") or proposal(table, run.source)
+    problems = mapping_problems(mapping)
+    if problems:
+        raise ImportFileError(" ".join(problems))
+    run.options = {**options, "mapping": mapping, "headers": table.headers}
+    user = db.session.get(User, run.user_id) if run.user_id else None
+    by_number = dict(table.rows)
+    return import_rows(mapped_rows(table, mapping), geocoder, user, run=run, source=run.source,
+                       approve_organizations=bool(options.get("approve_organizations")), batch=batch,
+                       cells_of=lambda n: by_number.get(n, []))
+
+
+def import_file(content: bytes, filename: str, geocoder: Geocoder, user: User | None = None, *,
+                source_name: str = "", mapping: list[str] | None = None, approve_organizations: bool = False,
+                commit: bool = True, batch: int = BATCH, batch_seconds: float = BATCH_SECONDS) -> ImportReport:
+    """Read, map (proposal unless given) and import a file in one go (CLI, tests)."""
+    table = read_table(content, filename)
+    source = source_named(source_name)
+    mapping = mapping or proposal(table, source)
+    problems = mapping_problems(mapping)
+    if problems:
+        raise ImportFileError(" ".join(problems) + " " + str(_l("Spalten der Datei: %(headers)s",
+                                                                  headers=", ".join(table.headers))))
+    notes = []
+    ignored = [h for h, m in zip(table.headers, mapping) if h and not m]
+    if ignored:
+        notes.append(str(_l("Nicht zugeordnete Spalten werden ignoriert: %(columns)s", columns=", ".join(ignored))))
+    run = ImportRun(user_id=getattr(user, "id", None), filename=Path(filename).name[:255],
+                    source_id=getattr(source, "id", None),
+                    options={"mapping": mapping, "headers": table.headers,
+                             "approve_organizations": approve_organizations})
+    db.session.add(run)
+    by_number = dict(table.rows)
+    return import_rows(mapped_rows(table, mapping), geocoder, user, run=run, source=source,
+                       approve_organizations=approve_organizations, notes=notes, commit=commit, batch=batch,
+                       batch_seconds=batch_seconds,
+                       cells_of=lambda n: by_number.get(n, []))
+
+
+# --- rejected rows -----------------------------------------------------------------------------
+
+def rejected_csv(run: ImportRun) -> bytes:
+    """The rejected rows of a run as in the file, with a first column giving the reasons, to
+    correct and upload again (the reason column is ignored on upload)."""
+    headers = [h for h in (run.options or {}).get("headers", [])]
+    rows = [RowResult(**r) for r in run.report or []]
+    rejected = [r for r in rows if r.status == "rejected"]
+    width = max([len(headers)] + [len(r.cells) for r in rejected])
+    headers = headers + [""] * (width - len(headers))
+    return csv_file.text([str(_l("Grund der Ablehnung"))] + headers,
+                         [[" | ".join(r.messages)] + r.cells + [""] * (width - len(r.cells)) for r in rejected],
+                         csv_file.PEOPLE).encode("utf-8")
+
+
+def parse_schedule(text: str) -> list[dict]:
+    """A time cell → schedule rows; ValueError (ValueProblem) with what was not understood."""
+    return parse_times(text).slots
+
+
+__all__ = ["COLUMNS", "ImportFileError", "ImportReport", "RowResult", "execute", "import_file", "import_rows",
+           "parse_schedule", "preview", "read_table", "rejected_csv"]

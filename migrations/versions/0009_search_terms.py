@@ -1,7 +1,7 @@
 """search: terms columns for forgiving full text
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0007
 
 offer.title_terms / offer.text_terms hold the offer's words as the index stores them (folded,
 stemmed, compounds split; directory/search/text.py). The full-text index (FTS5 / tsvector) is
@@ -14,7 +14,7 @@ from directory.search import fulltext
 from directory.search.text import document_terms
 
 revision = '0009'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -56,23 +56,39 @@ def run(content: bytes, name="liste.csv"):
     return report
 
 
-def test_ten_rows_with_three_bad_ones_import_seven_and_explain_three(app):
+def test_only_rows_without_title_are_rejected_other_problems_make_flagged_drafts(app):
     report = run(csv_bytes(ten_rows_three_bad()))
-    assert report.counts == {"created": 7, "updated": 0, "unchanged": 0, "rejected": 3}
+    assert report.counts == {"created": 9, "updated": 0, "unchanged": 0, "rejected": 1}
     rejected = {r.row: r.messages for r in report.rows if r.status == "rejected"}
-    assert sorted(rejected) == [4, 7, 10]  # spreadsheet rows (header = row 1)
-    assert rejected[4] == ["title fehlt"]
-    assert "wurde nicht gefunden" in rejected[7][0]
-    assert any("Zauberei" in m for m in rejected[10]) and any("montags irgendwann" in m for m in rejected[10])
-    assert db.session.scalar(select(func.count(Offer.id))) == 7
+    assert rejected == {4: ["title fehlt"]}  # spreadsheet rows (header = row 1)
+    by_row = {r.row: r for r in report.rows}
+    assert by_row[7].geocode == "none" and by_row[7].warnings[0]["field"] == "address"
+    assert {w["field"] for w in by_row[10].warnings} == {"address", "category", "schedule"}
+    assert any("irgendwann" in w["message"] for w in by_row[10].warnings)
+    draft = db.session.get(Offer, by_row[10].offer_id)
+    assert draft.status == "draft" and {w["field"] for w in draft.import_warnings} == {"address", "category", "schedule"}
+    assert db.session.scalar(select(func.count(Offer.id))) == 9
     offer = db.session.scalar(select(Offer).where(Offer.external_id == "liste-001"))
-    assert offer.is_published and offer.category_code == "meeting" and offer.locations[0].district_code == "innenstadt"
+    # new organisations wait for approval, so their offers are drafts until then
+    assert offer.status == "draft" and not offer.organization.approved
+    assert offer.category_code == "meeting" and offer.locations[0].district_code == "innenstadt"
+    assert offer.locations[0].geocode_precision == "street" and by_row[2].geocode == "street"
     assert [(s.weekday, s.opens_at.isoformat()) for s in offer.schedules] == [(1, "09:30:00"), (3, "14:00:00")]
     assert sorted(lang.code for lang in offer.languages) == ["ar", "de"]
-    assert db.session.scalar(select(Offer).where(Offer.external_id == "liste-010")).locations[0].district_code == "baerenkaempen"
-    # organisations matched by name: two created, shared by the rows
+    point = db.session.scalar(select(Offer).where(Offer.external_id == "liste-010")).locations[0]
+    assert point.district_code == "baerenkaempen" and point.geocode_precision == "exact"
     assert sorted(db.session.scalars(select(Organization.name))) == ["Sportbund Minden", "Stadt Minden – Integrationsbüro"]
-    assert db.session.scalar(select(ImportRun.rejected)) == 3
+    assert db.session.scalar(select(ImportRun.rejected)) == 1
+
+
+def test_approving_new_organisations_publishes_clean_rows(app):
+    report = importer.import_file(csv_bytes(ten_rows_three_bad()), "liste.csv", app_geocoder(),
+                                  approve_organizations=True)
+    statuses = {r.row: db.session.get(Offer, r.offer_id).status for r in report.rows if r.offer_id}
+    assert statuses[11] == "published"  # coordinates given: exact, no warnings
+    assert statuses[2] == "draft"  # street found, house number not: flagged for a moderator
+    assert statuses[10] == "draft"
+    assert all(o.approved for o in db.session.scalars(select(Organization)))
 
 
 def test_importing_the_same_file_again_changes_nothing_and_a_changed_row_updates(app):
@@ -80,9 +96,9 @@ def test_importing_the_same_file_again_changes_nothing_and_a_changed_row_updates
     run(csv_bytes(rows))
     history = db.session.scalar(select(func.count(ChangeRecord.id)))
     again = run(csv_bytes(rows))
-    assert again.counts == {"created": 0, "updated": 0, "unchanged": 7, "rejected": 3}
-    assert db.session.scalar(select(func.count(Offer.id))) == 7
-    assert db.session.scalar(select(func.count(Location.id))) == 7  # matched by name and address
+    assert again.counts == {"created": 0, "updated": 0, "unchanged": 9, "rejected": 1}
+    assert db.session.scalar(select(func.count(Offer.id))) == 9
+    assert db.session.scalar(select(func.count(Location.id))) == 9  # matched by name and address
     assert db.session.scalar(select(func.count(ChangeRecord.id))) == history
     rows[0] = row(1, title="Angebot 1 – neu", free="nein", cost="2 €")
     changed = run(csv_bytes(rows))
@@ -113,7 +129,7 @@ def test_duplicate_external_ids_in_one_file_are_rejected(app):
 
 
 @pytest.mark.parametrize("content, name, message", [
-    (b"title;organization\nA;B\n", "x.csv", "Es fehlen Spalten: external_id, category"),
+    (b"Angebot;Sonstiges\nA;B\n", "x.csv", "Keine Spalte für „Träger / Organisation“"),
     (b"", "x.csv", "leer"),
     (b"PK\x03\x04kaputt", "x.xlsx", "XLSX-Datei kann nicht gelesen werden"),
     (b"irgendwas", "x.pdf", "CSV- oder XLSX-Datei"),
@@ -144,7 +160,8 @@ def test_shipped_template_imports_cleanly(app):
     template = Path(importer.TEMPLATE)
     report = run(template.read_bytes(), template.name)
     assert report.counts == {"created": 2, "updated": 0, "unchanged": 0, "rejected": 0}, report.rows
-    assert set(importer.COLUMNS) == set(template.read_text(encoding="utf-8").splitlines()[0].split(";"))
+    header = template.read_text(encoding="utf-8").splitlines()[0].split(";")
+    assert set(header) == set(importer.COLUMNS) - {"house_number", "city"}
 
 
 @pytest.mark.parametrize("text, slots", [
@@ -167,10 +184,10 @@ def test_cli_import_reports_per_row(app, tmp_path):
     path.write_bytes(csv_bytes(ten_rows_three_bad()))
     result = app.test_cli_runner().invoke(args=["import-offers", str(path)])
     assert result.exit_code == 0, result.output
-    assert "7 created, 0 updated, 0 unchanged, 3 rejected." in result.output
+    assert "9 created, 0 updated, 0 unchanged, 1 rejected, 8 with warnings (drafts)." in result.output
     assert "row    4  rejected   liste-003" in result.output and "title fehlt" in result.output
     dry = app.test_cli_runner().invoke(args=["import-offers", "--dry-run", str(path)])
-    assert "7 unchanged" in dry.output and "dry run" in dry.output
+    assert "0 new, 9 existing, 1 rejected" in dry.output and "dry run" in dry.output
 
 
 def test_moderators_upload_form(client, login_as):
@@ -179,15 +196,32 @@ def test_moderators_upload_form(client, login_as):
     response = client.post("/moderation/import", data={
         "csrf_token": token, "file": (io.BytesIO(csv_bytes(ten_rows_three_bad())), "liste.csv")},
         content_type="multipart/form-data")
-    html = response.get_data(as_text=True)
-    assert response.status_code == 200
-    assert 'data-created="7"' in html and 'data-rejected="3"' in html and "title fehlt" in html
-    run_id = db.session.scalar(select(ImportRun.id))
-    assert "title fehlt" in client.get(f"/moderation/import/{run_id}").get_data(as_text=True)
+    assert response.status_code == 302
+    check_url = response.headers["Location"]
+    html = client.get(check_url).get_data(as_text=True)
+    assert 'data-created="9"' in html and 'data-rejected="1"' in html and "title fehlt" in html
+    assert db.session.scalar(select(func.count(Offer.id))) == 0  # the dry run writes nothing
+    start = client.post(check_url, data=mapping_form(client, check_url, action="start"))
+    assert start.status_code == 302
+    html = client.get(start.headers["Location"]).get_data(as_text=True)
+    assert 'data-created="9"' in html and 'data-rejected="1"' in html and "title fehlt" in html
     bad = client.post("/moderation/import", data={"csrf_token": token, "file": (io.BytesIO(b"x"), "liste.pdf")},
                       content_type="multipart/form-data")
     assert bad.status_code == 400 and "CSV- oder XLSX-Datei" in bad.get_data(as_text=True)
     assert client.get("/moderation/import/vorlage.csv").status_code == 200
+
+
+def mapping_form(client, url: str, **changes) -> dict:
+    """The mapping form's current values (as a browser would send them), with changes."""
+    import re
+
+    html = client.get(url).get_data(as_text=True)
+    data = {"csrf_token": re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)}
+    for name, body in re.findall(r'<select[^>]*name="(col_\d+)"[^>]*>(.*?)</select>', html, re.DOTALL):
+        chosen = re.search(r'<option selected value="([^"]*)"', body) or re.search(r'<option value="([^"]*)" selected', body)
+        data[name] = chosen.group(1) if chosen else ""
+    data.update(changes)
+    return data
 
 
 def test_providers_cannot_import(client, login_as):
