@@ -121,7 +121,8 @@ def test_next_keeps_local_paths():
 def test_login_follows_only_local_next(client):
     make_user("provider", email="anna@example.org")
     response = log_in(client, "anna@example.org", next_="/%09/evil.example")
-    assert response.status_code == 302 and "evil.example" not in response.headers["Location"]
+    # a control character in next= is refused outright (400); otherwise the redirect stays here
+    assert response.status_code in (302, 400) and "evil.example" not in response.headers.get("Location", "")
 
 
 def test_provider_form_next_cannot_leave_the_site(client, login_as):
@@ -135,7 +136,7 @@ def test_provider_form_next_cannot_leave_the_site(client, login_as):
     for target in ("/\t/evil.example", "//evil.example", "/\\evil.example"):
         response = client.post(f"/anbieter/angebote/{offer.id}/bestaetigen",
                                data={"csrf_token": token, "next": target})
-        assert response.status_code == 302 and "evil.example" not in response.headers["Location"], target
+        assert response.status_code in (302, 400) and "evil.example" not in response.headers.get("Location", ""), target
 
 
 def test_login_limit_is_shared_by_app_instances_on_one_database(databases, backend):

@@ -23,6 +23,12 @@ from sqlalchemy.engine import make_url
 from tests.factories import make_org
 from tests.workflow_support import make_user
 
+
+@pytest.fixture
+def app(committed_app):
+    """Other threads and processes must see the data: real commits, not a rolled-back transaction."""
+    return committed_app
+
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 PASSWORD = "ein-langes-passwort"

@@ -31,6 +31,12 @@ from tests.moderation.test_moderation import submitted_offer
 from tests.workflow_support import mails, make_user
 
 
+@pytest.fixture
+def app(committed_app):
+    """Other threads and processes must see the data: real commits, not a rolled-back transaction."""
+    return committed_app
+
+
 def signed_in_client(app, user):
     client = app.test_client()
     session_id = user.get_id()
