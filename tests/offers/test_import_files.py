@@ -143,7 +143,8 @@ def redis_url():
         proc.wait()
 
 
-def test_with_redis_the_import_is_queued_and_a_worker_runs_it(app, redis_url):
+def test_with_redis_the_import_is_queued_and_a_worker_runs_it(committed_app, redis_url):
+    app = committed_app  # another process or worker connection must see the data
     app.config["REDIS_URL"] = redis_url
     run = ImportRun(filename="l.csv", content="Träger;Angebot\nVerein;Kurs\n".encode(), state="uploaded",
                     options={"mapping": ["organization", "title"], "headers": ["Träger", "Angebot"]})

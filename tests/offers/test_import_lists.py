@@ -148,7 +148,8 @@ with app.app_context():
 """
 
 
-def test_a_kill_in_the_middle_leaves_only_whole_offers_and_a_rerun_completes(app, tmp_path):
+def test_a_kill_in_the_middle_leaves_only_whole_offers_and_a_rerun_completes(committed_app, tmp_path):
+    app = committed_app  # another process or worker connection must see the data
     rows = "".join(f"Verein {n % 3};Angebot {n};Treffpunkt;Di 9-10, Do 14-15;Marienstraße {n};32427\n"
                    for n in range(60))
     path = tmp_path / "gross.csv"
