@@ -7,7 +7,7 @@ one ORM object at a time. Because the ORM ``before_flush`` hook that normally fi
 ``Offer.search_text`` does not run for Core inserts, this module fills it itself
 (summary, description, plain summary and provider name, joined by newlines, exactly like
 ``Offer.build_search_text``) and the index terms of title and text (``title_terms`` /
-``text_terms``, directory/search/text.py); the SQLite FTS5 triggers and PostgreSQL's
+``text_terms``, directory/core/text.py); the SQLite FTS5 triggers and PostgreSQL's
 generated tsvector column index them from there.
 
 Usage::
@@ -35,7 +35,7 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import create_engine, insert, select, text  # noqa: E402
 from tqdm import tqdm  # noqa: E402
-from directory.search.text import document_terms  # noqa: E402
+from directory.core.text import document_terms  # noqa: E402
 
 DEFAULT_SEED = 20241128
 BATCH = 5000

@@ -12,7 +12,18 @@ import datetime as dt
 from typing import Iterable
 
 from flask import g, has_app_context, has_request_context
-from sqlalchemy import Date, DateTime, Index, Integer, String, UniqueConstraint, event, func, insert, select
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    event,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from directory.extensions import db

@@ -35,8 +35,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from directory.core import text as text_terms
 from directory.extensions import db
-from directory.search import text as text_terms
 
 __all__ = [
     "utcnow", "OfferStatus", "WEEKDAYS", "FieldOfAction", "Challenge", "Measure", "Category",
@@ -240,7 +240,7 @@ class Offer(db.Model):
     # kept up to date from the offer's fields; see directory/fulltext.py.
     search_text: Mapped[str] = mapped_column(Text, default="")
     # The terms of the title and of search_text as the full-text index stores them (folded,
-    # stemmed, compounds split: directory/search/text.py); kept in step by refresh_terms().
+    # stemmed, compounds split: directory/core/text.py); kept in step by refresh_terms().
     title_terms: Mapped[str] = mapped_column(Text, default="", server_default="")
     text_terms: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Matching and referrals: children are looked after during the offer (None =

@@ -3,7 +3,7 @@
 The labels of categories, target groups, languages, districts, challenges and weekdays in all
 interface languages (the seed names plus the message catalogues), the languages' own names
 ("Українська") and the synonyms in ``seeds/search_synonyms.yaml`` ("Fußball" → Sport,
-"سكن" → Hilfe beim Wohnen) are turned into terms (directory/search/text.py) and kept in a
+"سكن" → Hilfe beim Wohnen) are turned into terms (directory/core/text.py) and kept in a
 :class:`ConceptIndex`. A query word whose term is such a key counts as that value: offers with
 the value match the word even where their text does not contain it.
 
@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from directory.core import text
 from directory.core.geo import SEEDS
 from directory.core.i18n import INTERFACE_LANGUAGES, translations_for
 from directory.models import WEEKDAYS
 from directory.offers import vocabulary
-from directory.search import text
 
 EXTENSION_KEY = "wegweiser_concepts"
 SYNONYMS = SEEDS / "search_synonyms.yaml"

@@ -17,8 +17,8 @@ from rapidfuzz.distance import OSA
 from rapidfuzz.process import extract
 from sqlalchemy import select
 
+from directory.core import text
 from directory.models import Offer
-from directory.search import text
 
 _LOCK = threading.Lock()
 EXTENSION_KEY = "wegweiser_term_dictionary"

@@ -25,7 +25,7 @@ from sqlalchemy import Select, and_, case, distinct, false, func, literal, or_, 
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql import ColumnElement
 
-from directory.core import paging
+from directory.core import paging, text
 from directory.core.geo import (
     KM_PER_DEGREE_LAT,
     Geocoder,
@@ -50,7 +50,7 @@ from directory.offers.visibility import visible_clause
 from directory.offers.vocabulary import Vocabulary
 from directory.search import concepts as concept_index
 from directory.search import dictionary as term_dictionary
-from directory.search import fulltext, text
+from directory.search import fulltext
 from directory.search import index as search_index
 from directory.search.understand import WordGroup, analyse, understood
 

@@ -3,7 +3,7 @@
 The schema objects are created by the Alembic migration through :func:`install` (and can be
 re-created after a SQLite batch migration rebuilt the offer table). Queries go through
 :func:`match_clause` and :func:`ranking`, so the engine never needs to know the dialect. Both
-databases index the same terms (directory/search/text.py: folded, stemmed, compounds split), so
+databases index the same terms (directory/core/text.py: folded, stemmed, compounds split), so
 they find the same offers.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from sqlalchemy import column, func, inspect, literal_column, select, table, tex
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
-# The index covers the offer's terms (directory/search/text.py), not its raw text.
+# The index covers the offer's terms (directory/core/text.py), not its raw text.
 SQLITE_DDL = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS offer_fts USING fts5("
     "title_terms, text_terms, content='offer', content_rowid='id', "
@@ -79,7 +79,7 @@ Alternatives = list[tuple[str, bool]]  # (term, as prefix?) – one OR group
 
 
 def _sqlite_query(alternatives: Alternatives) -> str:
-    # "wohnung"* OR "mietwohnung": terms are letters and digits only (directory/search/text.py)
+    # "wohnung"* OR "mietwohnung": terms are letters and digits only (directory/core/text.py)
     return " OR ".join('"' + t.replace('"', "") + '"' + ("*" if prefix else "") for t, prefix in alternatives)
 
 

@@ -32,7 +32,6 @@ from pyroaring import BitMap
 from sqlalchemy import String, and_, cast, func, select
 
 from directory.core.geo import KM_PER_DEGREE_LAT, GeoPoint, km_per_degree_lon
-from directory.search.dictionary import TermDictionary
 from directory.extensions import db
 from directory.models import (
     WEEKDAYS,
@@ -47,6 +46,7 @@ from directory.models import (
     offer_location,
     offer_target_group,
 )
+from directory.search.dictionary import TermDictionary
 
 NEVER = np.iinfo(np.int64).max  # "no date" for valid_to / expiry: always current
 PERIODS = ("morning", "afternoon", "evening")

@@ -13,8 +13,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
 import numpy as np
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from directory.core.params import Params

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from directory.search import text
+from directory.core import text
 from directory.search.concepts import Concept, ConceptIndex
 from directory.search.dictionary import TermDictionary
 

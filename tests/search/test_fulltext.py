@@ -1,7 +1,7 @@
 """What a query hands to FTS5 / tsquery: words without operators, stop words or repeats, capped."""
 import pytest
 
-from directory.search import text
+from directory.core import text
 
 
 @pytest.mark.parametrize("query,words", [

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from werkzeug.datastructures import MultiDict
 
+from directory.core import text
 from directory.extensions import db
 from directory.offers import vocabulary
 from directory.search import engine as search
-from directory.search import text
 from directory.search.concepts import Concept, ConceptIndex
 from directory.search.dictionary import TermDictionary
 from directory.search.understand import analyse
