@@ -10,7 +10,15 @@ from directory import config as settings
 from directory.accounts import auth, permissions
 from directory.accounts import views as accounts
 from directory.config import ROOT
-from directory.core import errors, i18n, maps, observability, page_cache, params, security
+from directory.core import (
+    errors,
+    i18n,
+    maps,
+    observability,
+    page_cache,
+    params,
+    security,
+)
 from directory.counselling import views as counselling
 from directory.dashboard import views as dashboard
 from directory.extensions import babel, csrf, db, limiter, login_manager, migrate

@@ -13,7 +13,13 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from directory.core.params import HEADER_PARAMS, UNSTORABLE, ParamError, unsafe_in_header, unstorable
+from directory.core.params import (
+    HEADER_PARAMS,
+    UNSTORABLE,
+    ParamError,
+    unsafe_in_header,
+    unstorable,
+)
 from directory.extensions import db
 
 

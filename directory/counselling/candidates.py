@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from flask import current_app, has_app_context
 from sqlalchemy import and_, exists, func, not_, or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import ColumnElement
@@ -39,7 +38,10 @@ from directory.models import (
     offer_location,
     offer_target_group,
 )
-from directory.offers.visibility import visible_clause
+from directory.offers.visibility import (
+    unconfirmed_since,
+    visible_clause,
+)
 
 #: below this many matches the broad query runs as well, for near misses and the blocker
 FEW_MATCHES = 3
@@ -123,25 +125,9 @@ def strict_clauses(s: matching.ClientSituation, today: dt.date) -> list[ColumnEl
     return clauses
 
 
-def hide_after_days() -> int:
-    """Days without confirmation after which the public no longer sees an offer (0: never)."""
-    return current_app.config.get("STALE_HIDE_AFTER_DAYS", 365) if has_app_context() else 365
-
-
 def counsellor_clause(today: dt.date) -> ColumnElement[bool]:
     """Published and not expired, confirmed or not: what counsellors may refer to."""
     return visible_clause(today, hide_after_days=0)
-
-
-def unconfirmed_since(offer: Offer, today: dt.date) -> dt.date | None:
-    """The offer's last confirmation (or creation day) when the public no longer sees it."""
-    days = hide_after_days()
-    if not days:
-        return None
-    confirmed = offer.last_confirmed
-    if confirmed is None or confirmed >= today - dt.timedelta(days=days):
-        return None
-    return confirmed
 
 
 def _base_clauses(s: matching.ClientSituation, today: dt.date) -> list[ColumnElement[bool]]:

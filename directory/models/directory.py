@@ -35,7 +35,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from directory.core import text as text_terms
 from directory.extensions import db
 
 __all__ = [
@@ -240,7 +239,7 @@ class Offer(db.Model):
     # kept up to date from the offer's fields; see directory/fulltext.py.
     search_text: Mapped[str] = mapped_column(Text, default="")
     # The terms of the title and of search_text as the full-text index stores them (folded,
-    # stemmed, compounds split: directory/core/text.py); kept in step by refresh_terms().
+    # stemmed, compounds split: directory/core/text.py); kept in step by directory/search/fulltext.py.
     title_terms: Mapped[str] = mapped_column(Text, default="", server_default="")
     text_terms: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Matching and referrals: children are looked after during the offer (None =
@@ -288,14 +287,6 @@ class Offer(db.Model):
             if translation not in exclude:
                 parts.extend(translation.search_words())
         return "\n".join(p for p in parts if p)
-
-    def refresh_terms(self) -> None:
-        """Recompute title_terms/text_terms from title and search_text (only when changed)."""
-        title, body = text_terms.document_terms(self.title or ""), text_terms.document_terms(self.search_text or "")
-        if self.title_terms != title:
-            self.title_terms = title
-        if self.text_terms != body:
-            self.text_terms = body
 
 
 class Location(db.Model):
@@ -363,10 +354,8 @@ def _refresh_search_text(session: Session, _context, _instances) -> None:
             text = obj.build_search_text()
             if obj.search_text != text:
                 obj.search_text = text
-            obj.refresh_terms()
         elif isinstance(obj, Organization) and obj in session.dirty:
             for offer in obj.offers:  # the provider's name is part of each offer's document
                 offer.search_text = offer.build_search_text()
-                offer.refresh_terms()
         elif isinstance(obj, Schedule) and obj.date is not None:
             obj.weekday = obj.date.weekday()

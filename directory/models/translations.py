@@ -97,4 +97,3 @@ def _refresh_offers_of_changed_translations(session: Session, _context, _instanc
         text = offer.build_search_text(exclude=deleted)
         if offer.search_text != text:
             offer.search_text = text
-            offer.refresh_terms()

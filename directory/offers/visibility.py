@@ -41,3 +41,19 @@ def visible_org_ids(today: dt.date | None = None):
 def visible_location_ids(today: dt.date | None = None):
     """SELECT of the places where at least one visible offer takes place."""
     return select(offer_location.c.location_id).where(offer_location.c.offer_id.in_(visible_offer_ids(today)))
+
+
+def hide_after_days() -> int:
+    """Days without confirmation after which the public no longer sees an offer (0: never)."""
+    return current_app.config.get("STALE_HIDE_AFTER_DAYS", 365) if has_app_context() else 365
+
+
+def unconfirmed_since(offer: Offer, today: dt.date) -> dt.date | None:
+    """The offer's last confirmation (or creation day) when the public no longer sees it."""
+    days = hide_after_days()
+    if not days:
+        return None
+    confirmed = offer.last_confirmed
+    if confirmed is None or confirmed >= today - dt.timedelta(days=days):
+        return None
+    return confirmed

@@ -31,11 +31,11 @@ from flask_babel import force_locale, gettext
 from fpdf import FPDF
 
 from directory.core import i18n
-from directory.counselling.candidates import unconfirmed_since
 from directory.extensions import db
 from directory.models import Language, Offer, Referral
 from directory.offers import machine_translation
 from directory.offers import schedules as schedule_text
+from directory.offers.visibility import unconfirmed_since
 
 SOURCE = "de"
 

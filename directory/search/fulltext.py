@@ -8,9 +8,13 @@ they find the same offers.
 """
 from __future__ import annotations
 
-from sqlalchemy import column, func, inspect, literal_column, select, table, text
+from sqlalchemy import column, event, func, inspect, literal_column, select, table, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
+
+from directory.core import text as terms
+from directory.models import Offer
 
 # The index covers the offer's terms (directory/core/text.py), not its raw text.
 SQLITE_DDL = [
@@ -121,3 +125,16 @@ def ranking(dialect: str, offer_table, alternatives: Alternatives):
         .where(_VECTOR.op("@@")(tsquery))
         .subquery("fts_rank")
     )
+
+
+@event.listens_for(Session, "before_flush")
+def _refresh_terms(session: Session, _context, _instances) -> None:
+    """Keep ``Offer.title_terms`` / ``text_terms`` – what the index covers – in step with the
+    title and ``search_text`` (registered after the models' own hooks, which set search_text)."""
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, Offer):
+            title, body = terms.document_terms(obj.title or ""), terms.document_terms(obj.search_text or "")
+            if obj.title_terms != title:
+                obj.title_terms = title
+            if obj.text_terms != body:
+                obj.text_terms = body
