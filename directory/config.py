@@ -97,17 +97,3 @@ def check(config: dict, debug: bool) -> None:
                 "SECRET_KEY is not set. Set the SECRET_KEY environment variable "
                 "(or write one to instance/secret_key) before running in production."
             )
-
-
-def rate_limit_storage(config: dict, explicit: bool = False) -> None:
-    """The database storage of the rate limits needs the database's URL. Tests keep their
-    counters in memory unless they name a storage themselves."""
-    from directory.core import ratelimit  # registers the wegweiser+db:// scheme
-
-    if config["RATELIMIT_STORAGE_URI"] != ratelimit.SCHEME + "://":
-        return
-    if config.get("TESTING") and not explicit:
-        config["RATELIMIT_STORAGE_URI"] = "memory://"
-        return
-    config["RATELIMIT_STORAGE_OPTIONS"] = {"url": config["SQLALCHEMY_DATABASE_URI"],
-                                           **config.get("RATELIMIT_STORAGE_OPTIONS", {})}

@@ -88,3 +88,15 @@ class DatabaseStorage(Storage):
     def clear(self, key: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(delete(rate_limit).where(rate_limit.c.key == key))
+
+
+def configure(config: dict, explicit: bool = False) -> None:
+    """The database storage of the rate limits needs the database's URL. Tests keep their
+    counters in memory unless they name a storage themselves."""
+    if config["RATELIMIT_STORAGE_URI"] != SCHEME + "://":
+        return
+    if config.get("TESTING") and not explicit:
+        config["RATELIMIT_STORAGE_URI"] = "memory://"
+        return
+    config["RATELIMIT_STORAGE_OPTIONS"] = {"url": config["SQLALCHEMY_DATABASE_URI"],
+                                           **config.get("RATELIMIT_STORAGE_OPTIONS", {})}

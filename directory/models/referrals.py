@@ -22,10 +22,10 @@ import secrets
 from sqlalchemy import DateTime, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from directory.core.concurrency import claim_transition
 from directory.extensions import db
 
 from .accounts import User
+from .concurrency import claim_transition
 from .directory import Offer, Organization, utcnow
 
 __all__ = [

@@ -31,11 +31,6 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
-from directory.core.concurrency import (  # noqa: F401  (VersionConflict: raised by save_offer)
-    VersionConflict,
-    claim_transition,
-    claim_version,
-)
 from directory.core.geo import district_for_point
 from directory.core.mail import (
     external_url,
@@ -60,6 +55,11 @@ from directory.models import (
     User,
     offer_location,
     utcnow,
+)
+from directory.models.concurrency import (  # noqa: F401  (VersionConflict: raised by save_offer)
+    VersionConflict,
+    claim_transition,
+    claim_version,
 )
 from directory.models.moderation import OPEN_STATES
 from directory.offers.schedules import describe, weekday_name

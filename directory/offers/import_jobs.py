@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, has_app_context
+from flask import current_app
 
 from directory.core.geo import app_geocoder
 from directory.extensions import db
@@ -37,7 +37,7 @@ def start(run: ImportRun) -> None:
     if uses_queue():
         from rq import Queue
 
-        Queue(QUEUE, connection=_redis()).enqueue(job, run.id, job_timeout=3600, result_ttl=0,
+        Queue(QUEUE, connection=_redis()).enqueue(run_import, run.id, job_timeout=3600, result_ttl=0,
                                                   failure_ttl=86400)
     else:
         run_import(run.id)
@@ -59,22 +59,12 @@ def run_import(run_id: int) -> None:
         raise
 
 
+
 def _fail(run_id: int, message: str) -> None:
     db.session.rollback()
     run = db.session.get(ImportRun, run_id)
     run.state, run.error = ImportState.failed.value, message[:2000]
     db.session.commit()
-
-
-def job(run_id: int) -> None:
-    """The RQ job; ``rq worker imports`` without Flask creates the app for it."""
-    if has_app_context():
-        run_import(run_id)
-        return
-    from directory import create_app
-
-    with create_app().app_context():
-        run_import(run_id)
 
 
 def work(burst: bool = False) -> None:

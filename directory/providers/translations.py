@@ -24,7 +24,6 @@ from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import Length
 
 from directory.accounts.permissions import get_own_offer_or_404, roles_required
-from directory.core.concurrency import VersionConflict, claim_transition, claim_version
 from directory.core.i18n import INTERFACE_LANGUAGES, SOURCE_LANGUAGE, direction
 from directory.core.mail import external_url, send_mail, staff_addresses
 from directory.extensions import db
@@ -36,6 +35,11 @@ from directory.models import (
     TranslationSource,
     User,
     utcnow,
+)
+from directory.models.concurrency import (
+    VersionConflict,
+    claim_transition,
+    claim_version,
 )
 from directory.offers import editing as offer_editing
 from directory.offers import machine_translation

@@ -7,7 +7,14 @@ from flask_babel import Babel
 from werkzeug.datastructures import MultiDict
 
 from directory.core import paging
-from directory.core.params import MAX_ID, ParamError, Params, is_id, unsafe_in_header, unstorable
+from directory.core.params import (
+    MAX_ID,
+    ParamError,
+    Params,
+    is_id,
+    unsafe_in_header,
+    unstorable,
+)
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,6 @@ import pytest
 from flask import g
 from sqlalchemy import func, select
 
-from directory.core import concurrency
 from directory.extensions import db
 from directory.models import (
     ChangeRecord,
@@ -23,6 +22,7 @@ from directory.models import (
     Organization,
     ReferralEvent,
     ReferralOffer,
+    concurrency,
 )
 from directory.offers import editing
 from directory.providers import translations as provider_translations
