@@ -4,14 +4,14 @@ Revision ID: 0009
 Revises: 0007
 
 offer.title_terms / offer.text_terms hold the offer's words as the index stores them (folded,
-stemmed, compounds split; directory/search/text.py). The full-text index (FTS5 / tsvector) is
+stemmed, compounds split; directory/core/text.py). The full-text index (FTS5 / tsvector) is
 rebuilt on them.
 """
 from alembic import op
 import sqlalchemy as sa
 
 from directory.search import fulltext
-from directory.search.text import document_terms
+from directory.core.text import document_terms
 
 revision = '0009'
 down_revision = '0007'
