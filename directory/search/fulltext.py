@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
-from directory.core import text as terms
+from directory.core import text as word_terms
 from directory.models import Offer
 
 # The index covers the offer's terms (directory/core/text.py), not its raw text.
@@ -133,7 +133,7 @@ def _refresh_terms(session: Session, _context, _instances) -> None:
     title and ``search_text`` (registered after the models' own hooks, which set search_text)."""
     for obj in list(session.new) + list(session.dirty):
         if isinstance(obj, Offer):
-            title, body = terms.document_terms(obj.title or ""), terms.document_terms(obj.search_text or "")
+            title, body = word_terms.document_terms(obj.title or ""), word_terms.document_terms(obj.search_text or "")
             if obj.title_terms != title:
                 obj.title_terms = title
             if obj.text_terms != body:

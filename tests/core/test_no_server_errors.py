@@ -92,7 +92,7 @@ def sign_in(client, world: World, role: str | None) -> None:
         session.clear()
         session["csrf_token"] = world.csrf_raw
         if role:
-            session["_user_id"] = str(world.users[role].id)
+            session["_user_id"] = world.users[role].get_id()
             session["_fresh"] = True
     from flask import g
     g.pop("_login_user", None)

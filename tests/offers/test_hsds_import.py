@@ -39,7 +39,8 @@ def snapshot() -> dict[str, tuple]:
     return out
 
 
-def test_export_then_import_into_an_empty_database_gives_the_same_offers(app, demo_app, tmp_path):
+def test_export_then_import_into_an_empty_database_gives_the_same_offers(committed_app, demo_app, tmp_path):
+    app = committed_app  # two apps in one test: each with its own, ordinary session
     with demo_app.app_context():
         expected = snapshot()
         data = hsds.build("http://wegweiser.example")
