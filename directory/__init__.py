@@ -53,7 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     settings.check(app.config, app.debug)
-    ratelimit.configure(app.config, explicit="RATELIMIT_STORAGE_URI" in (test_config or {}))
+    ratelimit.configure(app.config, limiter, explicit="RATELIMIT_STORAGE_URI" in (test_config or {}))
 
     db.init_app(app)
     security.init_app(app)

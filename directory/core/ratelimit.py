@@ -90,9 +90,14 @@ class DatabaseStorage(Storage):
             conn.execute(delete(rate_limit).where(rate_limit.c.key == key))
 
 
-def configure(config: dict, explicit: bool = False) -> None:
+def configure(config: dict, limiter, explicit: bool = False) -> None:
     """The database storage of the rate limits needs the database's URL. Tests keep their
-    counters in memory unless they name a storage themselves."""
+    counters in memory unless they name a storage themselves.
+
+    Flask-Limiter adds each app's storage options to those of the apps before it (its
+    ``init_app`` updates one dict), so with several apps in one process – tests, benchmarks –
+    the database URL of one would reach another's Redis client; each app starts afresh here."""
+    limiter._storage_options = {}
     if config["RATELIMIT_STORAGE_URI"] != SCHEME + "://":
         return
     if config.get("TESTING") and not explicit:

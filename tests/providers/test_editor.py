@@ -172,7 +172,7 @@ def test_provider_text_is_escaped_everywhere(client, provider, org):
     evil = '<script>alert(1)</script>{{ 7*7 }}'
     fields = offer_form(title=evil, summary=evil, **new_location(0, evil, "Marienstraße 10"))
     html = post_editor(client, new_url(org), fields, action="preview").get_data(as_text=True)
-    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html and "49" not in html.split("Vorschau", 1)[1][:2000]
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html and not re.search(r"(?<![0-9a-zA-Z])49(?![0-9a-zA-Z])", html.split("Vorschau", 1)[1][:2000])
     post_editor(client, new_url(org), fields, action="save")
     for url in ("/anbieter/", f"/anbieter/angebote/{only_offer().id}"):
         assert "<script>alert(1)" not in client.get(url).get_data(as_text=True)
