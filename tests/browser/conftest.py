@@ -91,6 +91,9 @@ def page_factory(browser):
     contexts = []
 
     def make(**options):
+        # a visitor in Minden: German unless a test asks for another language (Chromium's
+        # own default, en-US, would pick the English interface through Accept-Language)
+        options.setdefault("locale", "de-DE")
         context = browser.new_context(**options)
         contexts.append(context)
         page = context.new_page()
