@@ -10,7 +10,7 @@ from directory import config as settings
 from directory.accounts import auth, permissions
 from directory.accounts import views as accounts
 from directory.config import ROOT
-from directory.core import errors, i18n
+from directory.core import errors, i18n, maps
 from directory.counselling import views as counselling
 from directory.dashboard import views as dashboard
 from directory.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -52,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
     offer_texts.init_app(app)
+    maps.init_app(app)
 
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

@@ -1,40 +1,32 @@
-"""Folium maps that load nothing from a third party.
+"""Maps drawn by folium, loading nothing from a third party until the visitor agrees.
 
-Leaflet and leaflet.markercluster are served by the app itself from
-``static/vendor/`` (installed from npm, copied by ``scripts/vendor_assets.py``).
-The only external request a rendered map may make is for map tiles, and only
-when a tile URL is configured; with ``MapConfig.tile_url`` empty the map shows
-district outlines and markers on a blank background.
+folium builds each map's Leaflet set-up (``folium.Map``, a ``folium.GeoJson`` layer for the
+district outlines, an empty ``folium.plugins.MarkerCluster`` for the results); everything that
+happens in the browser after that lives in ``static/js/maps.js``: markers and popups (built
+with ``textContent``), the clustered points of the results map (fetched as GeoJSON from
+``/karte/punkte.geojson``), district names as tooltips, translated zoom button titles and the
+"Karte laden" step before any tile is requested.
 
-This module does not import Flask: the caller passes a function (or a dict)
-that maps a vendor path such as ``"leaflet/leaflet.js"`` to a URL, e.g.
-``lambda p: url_for("static", filename="vendor/" + p)``.
+How folium's defaults are replaced, through its documented hooks only:
 
-How folium's defaults are replaced:
+* ``default_js`` / ``default_css`` of the map and of the marker cluster are set *per instance*
+  to the copies in ``static/vendor/`` (Leaflet, leaflet.markercluster) plus ``static/js/maps.js``;
+  folium's class lists (jQuery, Bootstrap, Font Awesome … from CDNs) are never used or touched.
+* ``tiles=None``: the tile layer is added by ``maps.js``, right away when the tiles are
+  self-hosted or the visitor agreed before, otherwise after a click on "Karte laden".
+* The map's own header (page-wide ``html, body`` styles, a viewport meta tag, inline script)
+  is left out of ``MapParts.head``; the container is sized by ``static/css/wegweiser.css``.
+* The rendered header is checked: any script or style other than the expected local files
+  raises ``RuntimeError``.
 
-* ``folium.Map.default_js`` / ``default_css`` (Leaflet, jQuery, Bootstrap,
-  Font Awesome, awesome-markers, ... from CDNs) and
-  ``MarkerCluster.default_js`` / ``default_css`` (markercluster 1.1.0 from
-  cdnjs) are replaced *per instance* by lists holding only the local Leaflet
-  and markercluster files. The class attributes are never touched (folium's
-  ``add_js_link`` would mutate the shared class list, so it is not used).
-* ``folium.Map``'s own template (which styles ``html, body`` and ``#map``,
-  adds a viewport meta tag and global ``L_NO_TOUCH`` variables) is replaced
-  by a small one for an embedded, labelled map container.
-* Markers are plain ``L.marker`` with Leaflet's default icon (no
-  ``folium.Icon``/awesome-markers); popups and tooltips are built with
-  ``document.createElement``/``textContent``, never ``innerHTML``.
-* After rendering, the ``<head>`` part is checked: any script or style sheet
-  other than the expected local ones raises ``RuntimeError``.
+No text from the database passes through folium: branca compiles every rendered fragment
+again as a Jinja template, so ``{{ ... }}`` in a title would run on the server. folium only
+sees numbers (coordinates, zoom) and fixed options; names, titles and addresses go into a
+``<script type="application/json">`` data island written here (JSON with ``<``, ``>``, ``&``
+and ``'`` escaped) and into HTML attributes escaped here.
 
-Data never passes through folium's templates. branca's ``MacroElement.render``
-compiles every *rendered* header/html/script fragment again as a Jinja
-template, so text like ``{{ ... }}`` in an offer title would be executed on
-the server (template injection). Instead, folium renders placeholders and the
-data is substituted afterwards in a single pass (``_Slots``), as JSON that
-escapes ``<``, ``>``, ``&`` and ``'`` (``\\u003c`` ...) so that text such as
-``</script>`` cannot end the script element either. Do not hand user text to
-other folium classes (``folium.Popup``, ``Tooltip``, ``GeoJsonTooltip``, ...).
+The rendering functions read no request: the caller passes ``MapConfig``; ``map_config()``
+builds the running app's (tile settings, whether to ask first, translated texts).
 """
 
 from __future__ import annotations
@@ -43,27 +35,27 @@ import html
 import json
 import math
 import re
-import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import folium
-from branca.element import CssLink, JavascriptLink, MacroElement
-from flask import current_app, url_for
+from branca.element import CssLink, JavascriptLink
+from flask import current_app, request, url_for
 from flask_babel import gettext as _
-from folium.map import Layer
-from folium.plugins import FastMarkerCluster
-from folium.template import Template
+from folium.plugins import MarkerCluster
 
 __all__ = [
-    "MapConfig",
-    "MapParts",
-    "results_map",
-    "detail_map",
-    "VENDOR_ASSETS",
+    "ASSETS",
     "DEFAULT_CENTER",
     "DEFAULT_ZOOM",
+    "MapConfig",
+    "MapParts",
+    "detail_map",
+    "map_config",
+    "results_map",
+    "tiles_need_consent",
 ]
 
 # Minden (Westf.), used when there is nothing to fit the map to.
@@ -71,16 +63,19 @@ DEFAULT_CENTER: tuple[float, float] = (52.289, 8.916)
 DEFAULT_ZOOM = 12
 MIN_ZOOM = 3
 MAX_ZOOM = 19
+FIT_MAX_ZOOM = 14  # keep the neighbourhood (and district outlines) in view
 
-# Vendor paths (below static/vendor/) used by the maps.
-LEAFLET_JS = "leaflet/leaflet.js"
-LEAFLET_CSS = "leaflet/leaflet.css"
-MARKERCLUSTER_JS = "leaflet.markercluster/leaflet.markercluster.js"
-MARKERCLUSTER_CSS = "leaflet.markercluster/MarkerCluster.css"
-MARKERCLUSTER_DEFAULT_CSS = "leaflet.markercluster/MarkerCluster.Default.css"
-VENDOR_ASSETS: tuple[str, ...] = (
+# Paths below static/ of the files a map loads.
+LEAFLET_JS = "vendor/leaflet/leaflet.js"
+LEAFLET_CSS = "vendor/leaflet/leaflet.css"
+MARKERCLUSTER_JS = "vendor/leaflet.markercluster/leaflet.markercluster.js"
+MARKERCLUSTER_CSS = "vendor/leaflet.markercluster/MarkerCluster.css"
+MARKERCLUSTER_DEFAULT_CSS = "vendor/leaflet.markercluster/MarkerCluster.Default.css"
+MAPS_JS = "js/maps.js"
+ASSETS: tuple[str, ...] = (
     LEAFLET_JS,
     LEAFLET_CSS,
+    MAPS_JS,
     MARKERCLUSTER_JS,
     MARKERCLUSTER_CSS,
     MARKERCLUSTER_DEFAULT_CSS,
@@ -90,31 +85,21 @@ DISTRICT_STYLE = {
     "color": "#3a6ea5",
     "weight": 2,
     "opacity": 0.8,
-    "fill_color": "#3a6ea5",
-    "fill_opacity": 0.06,
-}
-
-ZOOM_IN_TITLE = "Vergrößern"
-ZOOM_OUT_TITLE = "Verkleinern"
-
-# room for the 41 px default marker icon above its anchor point
-_MARKER_PADDING: dict[str, Any] = {
-    "padding_top_left": (30, 50),
-    "padding_bottom_right": (30, 20),
-    "max_zoom": 14,  # keep the neighbourhood (and district outlines) in view
+    "fillColor": "#3a6ea5",
+    "fillOpacity": 0.06,
 }
 
 _DOM_ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 _CSS_SIZE_RE = re.compile(r"^\d+(\.\d+)?(px|em|rem|vh|%)$")
 # http(s) URLs and URLs without a scheme (relative paths); no whitespace/controls.
-_SAFE_URL_RE = re.compile(r"^(?:https?://|(?![A-Za-z][A-Za-z0-9+.\-]*:))[^\x00-\x20\x7f]*$", re.I)
-_GEOMETRY_TYPES = {
-    "Point",
-    "MultiPoint",
-    "LineString",
-    "MultiLineString",
-    "Polygon",
-    "MultiPolygon",
+_SAFE_URL_RE = re.compile(r"^(?:https?://|(?![A-Za-z][A-Za-z0-9+.\-]*:))[^\x00-\x20\x7f]*$", re.IGNORECASE)
+_DEPTH = {
+    "Point": 0,
+    "MultiPoint": 1,
+    "LineString": 1,
+    "MultiLineString": 2,
+    "Polygon": 2,
+    "MultiPolygon": 3,
 }
 
 
@@ -124,26 +109,37 @@ class MapConfig:
 
     tile_url: Leaflet tile URL template; ``None`` or ``""`` means no tile layer.
     attribution: HTML attribution for the tile layer (trusted config, not user data).
-    asset_url: maps a vendor path such as ``"leaflet/leaflet.js"`` to the URL it is
-        served from. A ``Mapping`` of vendor path -> URL is accepted as well.
+    asset_url: maps a path below ``static/`` such as ``"vendor/leaflet/leaflet.js"`` to the URL
+        it is served from; a ``Mapping`` of path -> URL is accepted as well.
+    consent: ask before the first tile is requested ("Karte laden"); off for self-hosted tiles.
+    texts: interface texts in the visitor's language, see ``TEXT_KEYS``.
     """
 
     tile_url: str | None
     attribution: str
-    asset_url: Callable[[str], str]
-    # titles of the zoom buttons (the caller passes them in the interface language)
-    zoom_in_title: str = ZOOM_IN_TITLE
-    zoom_out_title: str = ZOOM_OUT_TITLE
+    asset_url: Callable[[str], str] | Mapping[str, str]
+    consent: bool = True
+    texts: dict[str, str] = field(default_factory=dict)
+
+
+# Interface texts the browser side needs (German defaults; map_config() translates them).
+TEXT_KEYS: dict[str, str] = {
+    "zoom-in": "Vergrößern",
+    "zoom-out": "Verkleinern",
+    "consent": "Die Hintergrundkarte kommt von {host}. Beim Laden erfährt dieser Server Ihre IP-Adresse.",
+    "consent-button": "Karte laden",
+    "cluster": "{n} Orte, zum Vergrößern auswählen",
+    "error": "Die Orte konnten nicht geladen werden.",
+}
 
 
 @dataclass
 class MapParts:
     """A rendered map, split for a page template.
 
-    head: ``<link>``/``<script src>`` tags and a ``<style>``: goes into ``<head>``.
-    body: the map container ``<div>``: goes where the map should appear.
-    script: the ``<script>`` that builds the map: goes at the end of ``<body>``,
-        after ``body``.
+    head: ``<link>``/``<script src>`` tags (local files only): goes into ``<head>``.
+    body: the map container with its data island: goes where the map should appear.
+    script: the ``<script>`` folium wrote to set the map up: goes at the end of ``<body>``.
     """
 
     head: str
@@ -167,31 +163,6 @@ def _js_json(value: Any) -> str:
     )
 
 
-class _Slots:
-    """Placeholders rendered by folium, filled with data after rendering (one pass)."""
-
-    def __init__(self) -> None:
-        self._nonce = secrets.token_hex(6)
-        self._values: list[str] = []
-        self._re = re.compile(r"@@wwslot(\d+)x" + self._nonce + "@@")
-
-    def raw(self, text: str) -> str:
-        """A placeholder replaced by text as it is (text must already be escaped)."""
-        self._values.append(text)
-        return f"@@wwslot{len(self._values) - 1}x{self._nonce}@@"
-
-    def json(self, value: Any) -> str:
-        """A placeholder replaced by value as script-safe JSON."""
-        return self.raw(_js_json(value))
-
-    def in_js_string(self, text: str) -> str:
-        """A placeholder for use inside a JSON/JS string literal that folium quotes."""
-        return self.raw(_js_json(str(text))[1:-1])
-
-    def fill(self, text: str) -> str:
-        return self._re.sub(lambda m: self._values[int(m.group(1))], text)
-
-
 def _asset_url(config: MapConfig, path: str) -> str:
     getter = config.asset_url
     url = getter[path] if isinstance(getter, Mapping) else getter(path)
@@ -203,7 +174,7 @@ def _asset_url(config: MapConfig, path: str) -> str:
     return html.escape(url, quote=True)
 
 
-def _safe_link(url: Any) -> str:
+def safe_link(url: Any) -> str:
     """url if it is a harmless link target (relative or http/https), else ""."""
     if not url:
         return ""
@@ -249,16 +220,6 @@ def _clean_coords(coords: Any, depth: int, points: list[tuple[float, float]]) ->
     return [_clean_coords(c, depth - 1, points) for c in coords]
 
 
-_DEPTH = {
-    "Point": 0,
-    "MultiPoint": 1,
-    "LineString": 1,
-    "MultiLineString": 2,
-    "Polygon": 2,
-    "MultiPolygon": 3,
-}
-
-
 def _clean_geometry(geometry: Any, points: list[tuple[float, float]]) -> dict | None:
     if not isinstance(geometry, dict):
         return None
@@ -268,7 +229,7 @@ def _clean_geometry(geometry: Any, points: list[tuple[float, float]]) -> dict | 
             parts = [_clean_geometry(g, points) for g in geometry.get("geometries") or []]
             parts = [p for p in parts if p]
             return {"type": kind, "geometries": parts} if parts else None
-        if kind not in _GEOMETRY_TYPES:
+        if kind not in _DEPTH:
             return None
         return {"type": kind, "coordinates": _clean_coords(geometry["coordinates"], _DEPTH[kind], points)}
     except (KeyError, IndexError, TypeError, ValueError):
@@ -278,7 +239,7 @@ def _clean_geometry(geometry: Any, points: list[tuple[float, float]]) -> dict | 
 def _districts(
     districts_geojson: dict | None, name_key: str
 ) -> tuple[list[dict], list[str | None], list[tuple[float, float]]]:
-    """Clean copies of the district features (geometry only), their names and all points."""
+    """Geometry-only copies of the district features (ids 0..n-1), their names and all points."""
     if not districts_geojson:
         return [], [], []
     kind = districts_geojson.get("type")
@@ -309,369 +270,156 @@ def _bounds(points: list[tuple[float, float]] | list[list]) -> list[list[float]]
     return [[min(lats), min(lons)], [max(lats), max(lons)]]
 
 
-# --------------------------------------------------------------------------- folium elements
+def tile_host(tile_url: str | None) -> str:
+    """The host a tile URL template asks, for the consent text ("{s}.tile.osm.org" -> "tile.osm.org")."""
+    if not tile_url:
+        return ""
+    host = urlsplit(tile_url.replace("{s}", "a")).hostname or ""
+    if tile_url.split("//", 1)[-1].startswith("{s}."):
+        host = host.split(".", 1)[-1]
+    return host
 
 
-class _LocalMap(folium.Map):
-    """folium.Map without CDN assets and without page-wide styles."""
-
-    _template = Template(
-        """
-        {% macro header(this, kwargs) %}
-            <style>
-                #{{ this.dom_id }} { position: relative; width: 100%; height: {{ this.css_height }}; }
-                #{{ this.dom_id }} .wegweiser-popup-title { font-weight: bold; }
-                #{{ this.dom_id }} .wegweiser-popup-detail { margin-top: .25em; }
-            </style>
-        {% endmacro %}
-
-        {% macro html(this, kwargs) %}
-            <div id="{{ this.dom_id }}" class="folium-map {{ this.css_class }}" role="region" aria-label="{{ this.label_slot }}" data-marker-count="{{ this.marker_count }}"></div>
-        {% endmacro %}
-
-        {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = L.map(
-                {{ this.dom_id|tojson }},
-                {{ this.leaflet_options|tojavascript }}
-            );
-            L.control.zoom({{ this.zoom_options|tojavascript }}).addTo({{ this.get_name() }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(
-        self,
-        *,
-        config: MapConfig,
-        slots: _Slots,
-        dom_id: str,
-        css_class: str,
-        label: str,
-        height: str,
-        marker_count: int,
-        location: tuple[float, float],
-        zoom: int,
-    ):
-        super().__init__(location=location, zoom_start=zoom, tiles=None, zoom_control=False)
-        # Only local Leaflet, per instance (the class lists stay untouched).
-        self.default_js = [("leaflet", _asset_url(config, LEAFLET_JS))]
-        self.default_css = [("leaflet_css", _asset_url(config, LEAFLET_CSS))]
-        self.dom_id = _check_dom_id(dom_id)
-        self.css_class = css_class
-        self.label_slot = slots.raw(html.escape(str(label), quote=True))
-        self.css_height = _check_height(height)
-        self.marker_count = int(marker_count)
-        self.leaflet_options = {
-            "center": list(self.location),
-            "zoom": zoom,
-            # markercluster needs the map's maxZoom; without a tile layer nothing else sets it
-            "min_zoom": MIN_ZOOM,
-            "max_zoom": MAX_ZOOM,
-            "zoom_control": False,
-        }
-        self.zoom_options = {
-            "zoom_in_title": slots.in_js_string(config.zoom_in_title),
-            "zoom_out_title": slots.in_js_string(config.zoom_out_title),
-        }
-
-
-class _ClusterLayer(FastMarkerCluster):
-    """All markers as one JSON array, made into L.marker in the browser and clustered.
-
-    Each row is ``[lat, lon, title, provider, url, district, icon, category]``; with an icon
-    URL the marker is a pin showing that pictogram, whose ``alt`` names the category.
-    """
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = (function () {
-                var rows = {{ this.data_slot }};
-                var cluster = L.markerClusterGroup({{ this.options|tojavascript }});
-                var markers = new Array(rows.length);
-                for (var i = 0; i < rows.length; i++) {
-                    var row = rows[i];
-                    var options = {title: row[2], alt: row[2]};
-                    if (row[6]) { options.icon = wegweiserPin(row[6], row[7], row[2]); }
-                    var marker = L.marker([row[0], row[1]], options);
-                    marker.wegweiser = {title: row[2], provider: row[3], url: row[4], district: row[5], category: row[7]};
-                    marker.bindPopup(wegweiserMarkerPopup);
-                    markers[i] = marker;
-                }
-                cluster.addLayers(markers);
-                return cluster;
-            })();
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, rows: list[list], config: MapConfig, slots: _Slots):
-        super().__init__(data=[], callback="null", show_coverage_on_hover=False)
-        self.data_slot = slots.json(rows)
-        self.default_js = [("markerclusterjs", _asset_url(config, MARKERCLUSTER_JS))]
-        self.default_css = [
-            ("markerclustercss", _asset_url(config, MARKERCLUSTER_CSS)),
-            ("markerclusterdefaultcss", _asset_url(config, MARKERCLUSTER_DEFAULT_CSS)),
-        ]
-
-
-class _PlainMarkers(Layer):
-    """A few plain markers (detail page). Each row is ``[lat, lon, name, address, icon, category]``."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = (function () {
-                var rows = {{ this.data_slot }};
-                var group = L.featureGroup();
-                for (var i = 0; i < rows.length; i++) {
-                    var row = rows[i];
-                    var options = {title: row[2], alt: row[2]};
-                    if (row[4]) { options.icon = wegweiserPin(row[4], row[5], row[2]); }
-                    var marker = L.marker([row[0], row[1]], options);
-                    marker.wegweiser = {title: row[2], address: row[3]};
-                    marker.bindPopup(wegweiserLocationPopup);
-                    group.addLayer(marker);
-                }
-                return group;
-            })();
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, rows: list[list], slots: _Slots):
-        super().__init__(control=False)
-        self._name = "PlainMarkers"
-        self.data_slot = slots.json(rows)
-
-
-class _DistrictLayer(Layer):
-    """District outlines (L.geoJSON) with the district name as a tooltip."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = (function () {
-                var names = {{ this.names_slot }};
-                return L.geoJSON({{ this.data_slot }}, {
-                    style: function () { return {{ this.style|tojavascript }}; },
-                    onEachFeature: function (feature, layer) {
-                        var name = names[feature.id];
-                        if (name === null || name === undefined || name === "") { return; }
-                        layer.bindTooltip(function () {
-                            return wegweiserEl("span", "wegweiser-district-name", name);
-                        }, {sticky: true});
-                    }
-                });
-            })();
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, features: list[dict], names: list[str | None], slots: _Slots):
-        super().__init__(name="districts", control=False)
-        self._name = "Districts"
-        self.data_slot = slots.json({"type": "FeatureCollection", "features": features})
-        self.names_slot = slots.json(names)
-        self.style = DISTRICT_STYLE
-
-
-class _Helpers(MacroElement):
-    """DOM helpers and popup builders (added first, so defined before use)."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            function wegweiserEl(tag, className, text) {
-                var el = document.createElement(tag);
-                if (className) { el.className = className; }
-                if (text !== undefined && text !== null) { el.textContent = String(text); }
-                return el;
-            }
-            // A pin with a category pictogram (static/img/pictograms/). The icon element is made
-            // when Leaflet shows the marker; src/alt are set as attributes, never as HTML.
-            var WegweiserPin = L.DivIcon.extend({
-                createIcon: function (oldIcon) {
-                    var div = L.DivIcon.prototype.createIcon.call(this, oldIcon);
-                    var img = document.createElement("img");
-                    img.setAttribute("src", this.options.pictogram);
-                    img.setAttribute("alt", this.options.label ? this.options.label + ": " + this.options.name : this.options.name);
-                    img.setAttribute("width", "26");
-                    img.setAttribute("height", "26");
-                    div.appendChild(img);
-                    return div;
-                }
-            });
-            function wegweiserPin(src, label, name) {
-                return new WegweiserPin({
-                    html: false, className: "wegweiser-pin", pictogram: src, label: label || "", name: name || "",
-                    iconSize: [36, 44], iconAnchor: [18, 44], popupAnchor: [0, -40], tooltipAnchor: [16, -24]
-                });
-            }
-            function wegweiserMarkerPopup(layer) {
-                var d = layer.wegweiser, box = wegweiserEl("div", "wegweiser-popup");
-                var title;
-                if (d.url) {
-                    title = wegweiserEl("a", "wegweiser-popup-title", d.title);
-                    title.setAttribute("href", d.url);
-                } else {
-                    title = wegweiserEl("div", "wegweiser-popup-title", d.title);
-                }
-                box.appendChild(title);
-                if (d.provider) {
-                    box.appendChild(wegweiserEl("div", "wegweiser-popup-detail wegweiser-popup-provider", d.provider));
-                }
-                return box;
-            }
-            function wegweiserLocationPopup(layer) {
-                var d = layer.wegweiser, box = wegweiserEl("div", "wegweiser-popup");
-                box.appendChild(wegweiserEl("div", "wegweiser-popup-title", d.title));
-                if (d.address) {
-                    box.appendChild(wegweiserEl("div", "wegweiser-popup-detail wegweiser-popup-address", d.address));
-                }
-                return box;
-            }
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self):
-        super().__init__()
-        self._name = "WegweiserHelpers"
-
-
-class _Register(MacroElement):
-    """Expose the map for scripts and browser tests; added last."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            (function () {
-                var el = document.getElementById({{ this.dom_id|tojson }});
-                var markers = {{ this.markers_name }};
-                el.setAttribute("data-marker-count", String(markers.getLayers().length));
-                window.wegweiserMaps = window.wegweiserMaps || {};
-                window.wegweiserMaps[{{ this.dom_id|tojson }}] = {
-                    map: {{ this._parent.get_name() }},
-                    markers: markers,
-                    districts: {{ this.districts_name or "null" }}
-                };
-                el.setAttribute("data-map-ready", "true");
-            })();
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, dom_id: str, markers_name: str, districts_name: str | None):
-        super().__init__()
-        self._name = "WegweiserRegister"
-        self.dom_id = dom_id
-        self.markers_name = markers_name
-        self.districts_name = districts_name
+def tiles_need_consent(tile_url: str | None, self_hosted: bool, page_host: str | None = None) -> bool:
+    """Whether the visitor is asked before tiles load: not for self-hosted or same-origin tiles."""
+    if not tile_url or self_hosted:
+        return False
+    parts = urlsplit(tile_url)
+    if not parts.netloc:  # a path on this site
+        return False
+    return page_host is None or parts.netloc.lower() != page_host.lower()
 
 
 # --------------------------------------------------------------------------- rendering
 
 
-def _add_tiles(m: folium.Map, config: MapConfig, slots: _Slots) -> None:
-    if not config.tile_url:
+def _folium_map(config: MapConfig, location: tuple[float, float], zoom: int) -> folium.Map:
+    m = folium.Map(
+        location=list(location),
+        zoom_start=zoom,
+        tiles=None,
+        zoom_control="topleft",
+        # Leaflet map options; markercluster needs the map's maxZoom (without tiles nothing sets it)
+        minZoom=MIN_ZOOM, maxZoom=MAX_ZOOM,
+    )
+    # Local Leaflet and the map behaviour, per instance (the class lists stay untouched).
+    m.default_js = [
+        ("leaflet", _asset_url(config, LEAFLET_JS)),
+        ("wegweiser_maps", _asset_url(config, MAPS_JS)),
+    ]
+    m.default_css = [("leaflet_css", _asset_url(config, LEAFLET_CSS))]
+    return m
+
+
+def _add_districts(m: folium.Map, features: list[dict]) -> None:
+    if not features:
         return
-    folium.TileLayer(
-        tiles=slots.in_js_string(config.tile_url),
-        attr=slots.in_js_string(config.attribution or " "),
-        max_zoom=MAX_ZOOM,
-        max_native_zoom=MAX_ZOOM,
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name="districts",
+        style_function=lambda _feature: DISTRICT_STYLE,
         control=False,
+        zoom_on_click=False,
     ).add_to(m)
 
 
-def _render(m: _LocalMap, slots: _Slots, allowed_urls: set[str]) -> MapParts:
+def _container(
+    config: MapConfig,
+    dom_id: str,
+    css_class: str,
+    label: str,
+    height: str,
+    inner: str,
+    data: dict,
+    extra: dict[str, str] | None = None,
+) -> str:
+    attrs = {
+        "id": _check_dom_id(dom_id),
+        "class": f"wegweiser-map {css_class}",
+        "role": "region",
+        "aria-label": str(label),
+        "style": f"height: {_check_height(height)}",
+        **tile_attributes(config),
+    }
+    attrs.update(extra or {})
+    rendered = " ".join(f'{name}="{html.escape(str(value), quote=True)}"' for name, value in attrs.items())
+    island = f'<script type="application/json" class="wegweiser-map-data">{_js_json(data)}</script>'
+    return f"<div {rendered}>\n{inner}\n{island}\n</div>"
+
+
+def tile_attributes(config: MapConfig) -> dict[str, str]:
+    """The ``data-*`` attributes maps.js reads: tile URL, consent, interface texts.
+
+    Also used for the pin-correction maps (``.pin-map``, static/js/pin-map.js) through the
+    template global ``map_tile_attributes()``.
+    """
+    attrs: dict[str, str] = {}
+    if config.tile_url:
+        attrs["data-tiles"] = config.tile_url
+        attrs["data-attribution"] = config.attribution or ""
+        attrs["data-consent"] = "ask" if config.consent else "no"
+        attrs["data-tile-host"] = tile_host(config.tile_url)
+    for key, default in TEXT_KEYS.items():
+        attrs[f"data-text-{key}"] = config.texts.get(key, default)
+    return attrs
+
+
+def _render(m: folium.Map, config: MapConfig, allowed_paths: tuple[str, ...]) -> tuple[str, str, str]:
     figure = m.get_root()
     figure.render()
+    allowed = {_asset_url(config, path) for path in allowed_paths}
     head_parts = []
     for name, child in figure.header._children.items():
-        if name == "meta_http":
-            continue  # the page has its own <meta charset>
-        if isinstance(child, (JavascriptLink, CssLink)) and child.url not in allowed_urls:
-            raise RuntimeError(f"unexpected asset in map header: {name} {child.url}")
+        if name == "meta_http" or child is m or name == m.get_name():
+            continue  # the page has its own <meta charset>; the map's page-wide styles are not wanted
+        if not isinstance(child, (JavascriptLink, CssLink)) or child.url not in allowed:
+            raise RuntimeError(f"unexpected element in map header: {name}")
         head_parts.append(child.render().strip())
     head = "\n".join(head_parts)
-    if "<script" in head.replace("<script src=", "") or "@import" in head:
-        raise RuntimeError("unexpected inline script or @import in map header")
-    body = figure.html.render().strip()
-    script = "<script>\n(function () {\n" + figure.script.render().strip() + "\n})();\n</script>"
-    return MapParts(head=slots.fill(head), body=slots.fill(body), script=slots.fill(script))
+    inner = figure.html.render().strip()
+    script = "<script>\n" + figure.script.render().strip() + "\n</script>"
+    return head, inner, script
 
 
 def results_map(
-    markers: list[dict],
     districts_geojson: dict | None,
     config: MapConfig,
+    *,
+    points_url: str,
     height: str = "420px",
     label: str = "Karte der Ergebnisse",
-    *,
     dom_id: str = "results-map",
     district_name_key: str = "name",
 ) -> MapParts:
-    """Clustered map of search results, with optional district outlines.
+    """Map of search results: district outlines and the result points, clustered.
 
-    ``markers``: dicts with ``lat``, ``lon``, ``title``, ``provider``, ``url`` and
-    ``district``, optionally ``icon`` (a pictogram URL) and ``category`` (its text
-    alternative); markers without valid coordinates are left out (and not counted);
-    a ``url`` that is neither relative nor http(s) is dropped (title without link).
-    ``districts_geojson``: FeatureCollection (or Feature/geometry) whose features
-    carry the district name in ``properties[district_name_key]``.
+    The points are not in the page: ``maps.js`` fetches them from ``points_url`` (the GeoJSON
+    endpoint with the page's query) with the map's zoom and bounding box.
+    ``districts_geojson``: FeatureCollection (or Feature/geometry) whose features carry the
+    district name in ``properties[district_name_key]``.
     """
-    rows: list[list] = []
-    for item in markers:
-        lat = _coord(item.get("lat"), 90.0)
-        lon = _coord(item.get("lon"), 180.0)
-        if lat is None or lon is None:
-            continue
-        district = item.get("district")
-        rows.append(
-            [
-                lat,
-                lon,
-                _text(item.get("title")),
-                _text(item.get("provider")),
-                _safe_link(item.get("url")),
-                None if district is None else str(district),
-                _safe_link(item.get("icon")),
-                _text(item.get("category")),
-            ]
-        )
+    points_url = safe_link(points_url)
+    if not points_url:
+        raise ValueError("points_url must be a relative or http(s) URL")
     features, names, district_points = _districts(districts_geojson, district_name_key)
-
-    slots = _Slots()
-    m = _LocalMap(
-        config=config,
-        slots=slots,
-        dom_id=dom_id,
-        css_class="results-map",
-        label=label,
-        height=height,
-        marker_count=len(rows),
-        location=DEFAULT_CENTER,
-        zoom=DEFAULT_ZOOM,
-    )
-    _Helpers().add_to(m)
-    _add_tiles(m, config, slots)
-    districts = None
-    if features:
-        districts = _DistrictLayer(features, names, slots)
-        districts.add_to(m)
-    cluster = _ClusterLayer(rows, config, slots)
+    m = _folium_map(config, DEFAULT_CENTER, DEFAULT_ZOOM)
+    _add_districts(m, features)
+    cluster = MarkerCluster(control=False, options={"showCoverageOnHover": False, "maxClusterRadius": 50})
+    cluster.default_js = [("markerclusterjs", _asset_url(config, MARKERCLUSTER_JS))]
+    cluster.default_css = [
+        ("markerclustercss", _asset_url(config, MARKERCLUSTER_CSS)),
+        ("markerclusterdefaultcss", _asset_url(config, MARKERCLUSTER_DEFAULT_CSS)),
+    ]
     cluster.add_to(m)
-
-    if rows:
-        m.fit_bounds(_bounds(rows), **_MARKER_PADDING)
-    elif district_points:
+    if district_points:
         m.fit_bounds(_bounds(district_points), padding=(8, 8))
-
-    _Register(dom_id, cluster.get_name(), districts.get_name() if districts else None).add_to(m)
-    allowed = {_asset_url(config, path) for path in VENDOR_ASSETS}
-    return _render(m, slots, allowed)
+    head, inner, script = _render(m, config, ASSETS)
+    body = _container(
+        config, dom_id, "results-map", label, height, inner,
+        {"kind": "results", "districts": names},
+        {"data-points-url": points_url},
+    )
+    return MapParts(head=head, body=body, script=script)
 
 
 def detail_map(
@@ -682,12 +430,13 @@ def detail_map(
     *,
     dom_id: str = "detail-map",
 ) -> MapParts:
-    """Small map for an offer's detail page: one plain marker per location.
+    """Small map of an offer's places: one marker per location.
 
-    ``points``: dicts with ``lat``, ``lon``, ``name`` (or ``title``) and ``address``;
-    the popup shows name and address. Points without valid coordinates are left out.
+    ``points``: dicts with ``lat``, ``lon``, ``name`` (or ``title``) and ``address``, optionally
+    ``icon`` (a pictogram URL) and ``category`` (its text alternative); the popup shows name and
+    address. Points without valid coordinates are left out.
     """
-    rows: list[list] = []
+    rows: list[dict] = []
     for item in points:
         lat = _coord(item.get("lat"), 90.0)
         lon = _coord(item.get("lon"), 180.0)
@@ -696,42 +445,43 @@ def detail_map(
         name = item.get("name")
         if name is None:
             name = item.get("title")
-        row = [lat, lon, _text(name), _text(item.get("address"))]
-        icon = _safe_link(item.get("icon"))
-        if icon:
-            row += [icon, _text(item.get("category"))]
-        rows.append(row)
-
-    slots = _Slots()
-    m = _LocalMap(
-        config=config,
-        slots=slots,
-        dom_id=dom_id,
-        css_class="detail-map",
-        label=label,
-        height=height,
-        marker_count=len(rows),
-        location=(rows[0][0], rows[0][1]) if len(rows) == 1 else DEFAULT_CENTER,
-        zoom=15 if len(rows) == 1 else DEFAULT_ZOOM,
-    )
-    _Helpers().add_to(m)
-    _add_tiles(m, config, slots)
-    layer = _PlainMarkers(rows, slots)
-    layer.add_to(m)
+        rows.append({
+            "lat": lat, "lon": lon, "title": _text(name), "address": _text(item.get("address")),
+            "icon": safe_link(item.get("icon")), "category": _text(item.get("category")),
+        })
+    single = len(rows) == 1
+    m = _folium_map(config, (rows[0]["lat"], rows[0]["lon"]) if single else DEFAULT_CENTER, 15 if single else DEFAULT_ZOOM)
     if len(rows) > 1:
-        m.fit_bounds(_bounds(rows), **_MARKER_PADDING)
-    _Register(dom_id, layer.get_name(), None).add_to(m)
-    allowed = {_asset_url(config, LEAFLET_JS), _asset_url(config, LEAFLET_CSS)}
-    return _render(m, slots, allowed)
+        m.fit_bounds(_bounds([(r["lat"], r["lon"]) for r in rows]), padding=(30, 40), max_zoom=FIT_MAX_ZOOM)
+    head, inner, script = _render(m, config, (LEAFLET_JS, LEAFLET_CSS, MAPS_JS))
+    body = _container(config, dom_id, "detail-map", label, height, inner,
+                      {"kind": "places", "points": rows}, {"data-marker-count": str(len(rows))})
+    return MapParts(head=head, body=body, script=script)
+
+
+def init_app(app) -> None:
+    """Template global ``map_tile_attributes()`` (for ``|xmlattr`` on hand-made map elements)."""
+    app.jinja_env.globals["map_tile_attributes"] = lambda: tile_attributes(map_config())
 
 
 def map_config() -> MapConfig:
-    """The map settings of the running app (tiles, attribution, local asset URLs, translated titles)."""
+    """The map settings of the running app (tiles, consent, local asset URLs, translated texts)."""
     cfg = current_app.config
+    tile_url = cfg.get("MAP_TILE_URL") or None
+    host = tile_host(tile_url) or ""
     return MapConfig(
-        tile_url=cfg.get("MAP_TILE_URL") or None,
+        tile_url=tile_url,
         attribution=cfg.get("MAP_TILE_ATTRIBUTION", ""),
-        asset_url=lambda path: url_for("static", filename="vendor/" + path),
-        zoom_in_title=_("Vergrößern"),
-        zoom_out_title=_("Verkleinern"),
+        asset_url=lambda path: url_for("static", filename=path),
+        consent=tiles_need_consent(tile_url, bool(cfg.get("MAP_TILES_SELF_HOSTED")), request.host),
+        texts={
+            "zoom-in": _("Vergrößern"),
+            "zoom-out": _("Verkleinern"),
+            "consent": _("Die Hintergrundkarte kommt von %(host)s. Beim Laden erfährt dieser Server Ihre IP-Adresse.",
+                         host=host),
+            "consent-button": _("Karte laden"),
+            # {n} is filled in by the browser
+            "cluster": _("%(n)s Orte, zum Vergrößern auswählen", n="{n}"),
+            "error": _("Die Orte konnten nicht geladen werden."),
+        },
     )

@@ -5,13 +5,14 @@ import datetime as dt
 import json
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from directory.core import maps, pictograms
 from directory.core.geo import app_geocoder, distance_km
+from directory.core.http import cookieless
 from directory.core.i18n import current_language
 from directory.extensions import db
 from directory.models import District, Location, Offer
@@ -19,6 +20,7 @@ from directory.offers import schedules as schedule_text
 from directory.offers import texts as offer_texts
 from directory.offers import vocabulary
 from directory.search import engine as search
+from directory.search import map_points
 
 bp = Blueprint("public", __name__)
 
@@ -56,14 +58,9 @@ def search_page():
     def toggle_url(param: str, value: str) -> str:
         return _search_url(search.toggled_args(args, param, value))
 
-    result = search.run(query, vocab, toggle_url, current_app.config["MAP_MAX_MARKERS"])
-    # one url_for, then the id filled in: thousands of markers, same URL shape
-    offer_url = url_for("public.offer_detail", offer_id=987654321)
-    for marker in result.markers:
-        marker["url"] = offer_url.replace("987654321", str(marker["offer_id"]))
-    offer_texts.decorate_markers(result.markers, vocab, locale)  # translated titles, pictograms
-    map_parts = maps.results_map(result.markers, districts_geojson(), maps.map_config(),
-                                 label=_("Karte der Ergebnisse"))
+    result = search.run(query, vocab, toggle_url, max_markers=0)  # the map fetches its points itself
+    map_parts = maps.results_map(districts_geojson(), maps.map_config(), label=_("Karte der Ergebnisse"),
+                                 points_url=_points_url(search.iter_params(args)))
     distances = {}
     if query.near is not None:
         for offer in result.offers:
@@ -80,6 +77,47 @@ def search_page():
         active=[(label, toggle_url(param, value)) for param, value, label in _active_filters(query, vocab)],
         stale_before=dt.date.today() - dt.timedelta(days=current_app.config["STALE_AFTER_DAYS"]),
     )
+
+
+def _points_url(params) -> str:
+    """The map's GeoJSON endpoint with the page's filters (paging and sort do not matter there)."""
+    query = urlencode([(k, v) for k, v in params if k not in ("page", "sort")])
+    return url_for("public.map_points_geojson") + ("?" + query if query else "")
+
+
+@bp.get("/karte/punkte.geojson")
+def map_points_geojson():
+    """The points of a search (same parameters as the search page) for the results map.
+
+    ``zoom`` (0-19) and ``bbox`` (west,south,east,north) say which part of the map is shown;
+    more than MAP_MAX_MARKERS points there come as grid clusters.
+    """
+    locale = current_language()
+    vocab = vocabulary.load(locale)
+    args = request.args
+    errors: dict[str, str] = {}
+    zoom = map_points.parse_zoom_arg(args, errors)
+    bbox = map_points.parse_bbox_arg(args, errors)
+    query = None
+    try:
+        query = search.parse(args, vocab, app_geocoder(), per_page=current_app.config["SEARCH_PER_PAGE"])
+    except search.InvalidSearch as exc:
+        errors = {**exc.errors, **errors}
+    if errors:
+        field, message = next(iter(errors.items()))
+        response = jsonify({"error": {"code": 400, "message": message, "field": field, "fields": errors}})
+        return response, 400
+    result = map_points.map_points(query, zoom, bbox, current_app.config["MAP_MAX_MARKERS"])
+    offer_url = url_for("public.offer_detail", offer_id=987654321)
+    for point in result.points:
+        point["url"] = offer_url.replace("987654321", str(point["offer_id"]))
+    offer_texts.decorate_markers(result.points, vocab, locale)  # translated titles, pictograms
+    body = map_points.feature_collection(result, complete=bbox is None and not result.clustered)
+    response = current_app.response_class(json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+                                          mimetype="application/geo+json")
+    response.headers["Cache-Control"] = "public, max-age=60"
+    response.vary.add("Accept-Language")
+    return cookieless(response)  # shared caches may keep it
 
 
 def _active_filters(query: search.SearchQuery, vocab: vocabulary.Vocabulary):

@@ -1,6 +1,7 @@
 // Pin correction: a small map with a draggable marker for each .pin-map element,
 // kept in step with a latitude/longitude input pair. Without JavaScript (or Leaflet) the
-// inputs alone do the job; the map stays hidden. Only the configured tile URL is requested.
+// inputs alone do the job; the map stays hidden. Tiles come through maps.js (WegweiserMaps.tiles):
+// from a third-party server only after the visitor agreed ("Karte laden").
 (function () {
   "use strict";
   if (typeof window.L === "undefined") return;
@@ -27,10 +28,7 @@
 
     var start = readPoint(latInput, lonInput);
     var map = L.map(el, { center: start || MINDEN, zoom: start ? 16 : 12, maxZoom: 19 });
-    var tiles = el.getAttribute("data-tiles");
-    if (tiles) {
-      L.tileLayer(tiles, { maxZoom: 19, attribution: el.getAttribute("data-attribution") || "" }).addTo(map);
-    }
+    if (window.WegweiserMaps) window.WegweiserMaps.tiles(map, el);
     var marker = null;
 
     function write(latlng) {

@@ -182,7 +182,8 @@ def test_search_page_renders_list_facets_and_map(client, sample):
     assert page.status_code == 200
     assert 'data-total="1"' in html
     assert "Mädchensport" in html and "Frauencafé" not in html
-    assert 'data-marker-count="1"' in html
+    # the map loads the same search's points from the GeoJSON endpoint
+    assert 'data-points-url="/karte/punkte.geojson?language=ar&amp;target=women_girls&amp;district=baerenkaempen"' in html
     # the facet form works without JavaScript: a GET form with checkboxes and a submit button
     assert re.search(r'<form id="search-form"[^>]*method="get"', html)
     assert 'name="district" value="baerenkaempen"' in html and "checked" in html
