@@ -258,3 +258,19 @@ def test_bad_parameters_answer_json_callers_with_json(client):
 def test_address_search_uses_the_offline_gazetteer(client, sample):
     html = client.get("/?near=Sieben+Bauern+20A&radius=2").get_data(as_text=True)
     assert "Mädchensport" in html
+
+
+def test_every_result_card_says_when_where_cost_and_registration(demo_client):
+    import re
+
+    html = demo_client.get("/de/?per_page=20").get_data(as_text=True)
+    cards = html.split('<article class="offer-card')[1:]
+    assert len(cards) >= 10
+    for card in cards:
+        assert ("kostenlos" in card) or ("mit Kosten" in card)
+        assert ("Anmeldung nötig" in card) or ("ohne Anmeldung" in card)
+    timed = [c for c in cards if "offer-card__when" in c]
+    assert len(timed) >= len(cards) // 2
+    assert any(re.search(r"jeden (Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag) \d\d:\d\d", c)
+               for c in timed)
+    assert all("offer-card__where" in c for c in cards if "tag--district" in c)
