@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from directory.core import maps, pictograms
+from directory.core import directions, maps, pictograms
 from directory.core.geo import app_geocoder, distance_km
 from directory.core.http import cookieless
 from directory.core.i18n import current_language
@@ -158,6 +158,9 @@ def offer_detail(offer_id: int):
         offer=offer,
         vocab=vocab,
         slots=[(s, schedule_text.describe(s, locale)) for s in offer.schedules],
+        directions={loc.id: directions.links_for(loc.name, f"{loc.address}, {loc.postcode} {loc.city}",
+                                                 loc.lat, loc.lon, current_app.config)
+                    for loc in offer.locations},
         map_parts=maps.detail_map(points, maps.map_config(), label=_("Karte der Standorte")) if points else None,
         stale_before=today - dt.timedelta(days=current_app.config["STALE_AFTER_DAYS"]),
     )

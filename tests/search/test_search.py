@@ -274,3 +274,19 @@ def test_every_result_card_says_when_where_cost_and_registration(demo_client):
     assert any(re.search(r"jeden (Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag) \d\d:\d\d", c)
                for c in timed)
     assert all("offer-card__where" in c for c in cards if "tag--district" in c)
+
+
+def test_offer_page_links_each_place_to_map_app_route_and_journey_planner(demo_client, demo_app):
+    from sqlalchemy import select
+
+    from directory.extensions import db
+    from directory.models import Location, Offer
+
+    with demo_app.app_context():
+        offer = db.session.scalars(select(Offer).join(Offer.locations).where(Location.lat.is_not(None))).first()
+        offer_id, name = offer.id, offer.locations[0].name
+    html = demo_client.get(f"/de/angebote/{offer_id}").get_data(as_text=True)
+    assert 'href="geo:' in html
+    assert "https://www.openstreetmap.org/directions?route=%3B" in html
+    assert "westfalenfahrplan.de/nwl-efa/XSLT_TRIP_REQUEST2" in html and "name_destination=" in html
+    assert f"Weg dorthin: {name}" in html
