@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from directory.core import directions, maps, pictograms
 from directory.core.geo import app_geocoder, distance_km
+from directory.core.errors import error_response
 from directory.core.http import cookieless
 from directory.core.i18n import current_language
 from directory.extensions import db
@@ -20,7 +21,10 @@ from directory.offers import schedules as schedule_text
 from directory.offers import texts as offer_texts
 from directory.offers import vocabulary
 from directory.search import engine as search
+from directory.referrals import sheet as referral_sheet
 from directory.search import map_points
+
+SAVED_MAX = 100  # most offers on one "Meine Angebote" link
 
 bp = Blueprint("public", __name__)
 
@@ -153,9 +157,11 @@ def offer_detail(offer_id: int):
          "icon": icon, "category": category}
         for loc in offer.locations if loc.lat is not None
     ]
+    share_url = referral_sheet.offer_url(offer.id, locale)
     return render_template(
         "search/offer.html",
         offer=offer,
+        share_url=share_url,
         vocab=vocab,
         slots=[(s, schedule_text.describe(s, locale)) for s in offer.schedules],
         directions={loc.id: directions.links_for(loc.name, f"{loc.address}, {loc.postcode} {loc.city}",
@@ -163,6 +169,54 @@ def offer_detail(offer_id: int):
                     for loc in offer.locations},
         map_parts=maps.detail_map(points, maps.map_config(), label=_("Karte der Standorte")) if points else None,
         stale_before=today - dt.timedelta(days=current_app.config["STALE_AFTER_DAYS"]),
+    )
+
+
+@bp.get("/angebote/<int:offer_id>/qr.svg")
+def offer_qr(offer_id: int):
+    """A QR code of the offer page's public address (drawn here, no third party)."""
+    if db.session.scalar(select(Offer.id).where(Offer.id == offer_id, search.visible_clause(dt.date.today()))) is None:
+        abort(404)
+    svg = referral_sheet.qr_svg(referral_sheet.offer_url(offer_id, current_language()))
+    response = current_app.response_class(svg, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return cookieless(response)
+
+
+def _saved_ids(raw: str) -> list[int]:
+    ids: list[int] = []
+    for part in raw.replace(" ", ",").split(","):
+        if not part:
+            continue
+        if not part.isdigit() or len(part) > 12:
+            raise ValueError(part)
+        if int(part) not in ids:
+            ids.append(int(part))
+    return ids[:SAVED_MAX]
+
+
+@bp.get("/meine-angebote")
+def saved_offers():
+    """Offers a visitor saved on their device ("Merken"), given as ?ids=1,2,3: printable and
+    shareable as one link; without ids the page's script fills them in from the device."""
+    try:
+        ids = _saved_ids(request.args.get("ids", ""))
+    except ValueError:
+        return error_response(400, _("Die Liste der gemerkten Angebote ist ungültig."), "ids")
+    offers = []
+    if ids:
+        found = {o.id: o for o in db.session.scalars(
+            select(Offer).where(Offer.id.in_(ids), search.visible_clause(dt.date.today())).options(
+                selectinload(Offer.organization), selectinload(Offer.languages), selectinload(Offer.schedules),
+                selectinload(Offer.locations).selectinload(Location.district)))}
+        offers = [found[i] for i in ids if i in found]
+    locale = current_language()
+    ids_text = ",".join(str(o.id) for o in offers)
+    return render_template(
+        "search/saved.html", offers=offers, vocab=vocabulary.load(locale), asked=len(ids),
+        share_url=referral_sheet.public_base_url() + (f"/{locale}" if locale != "de" else "")
+        + "/meine-angebote" + (f"?ids={ids_text}" if ids_text else ""),
+        stale_before=dt.date.today() - dt.timedelta(days=current_app.config["STALE_AFTER_DAYS"]),
     )
 
 
