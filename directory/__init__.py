@@ -10,7 +10,7 @@ from directory import config as settings
 from directory.accounts import auth, permissions
 from directory.accounts import views as accounts
 from directory.config import ROOT
-from directory.core import errors, i18n, maps
+from directory.core import errors, i18n, maps, pwa
 from directory.counselling import views as counselling
 from directory.dashboard import views as dashboard
 from directory.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -25,7 +25,7 @@ from directory.search import views as search
 
 BLUEPRINTS = (
     search.bp, auth.bp, accounts.bp, providers.bp, provider_translations.bp, moderation.bp,
-    counselling.bp, referrals.bp, api.bp, opendata.bp, widget.bp, dashboard.bp,
+    counselling.bp, referrals.bp, api.bp, opendata.bp, widget.bp, dashboard.bp, pwa.bp,
 )
 
 

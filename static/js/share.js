@@ -56,9 +56,11 @@
       if (at >= 0) ids.splice(at, 1); else ids.push(id);
       storeIds(ids);
       paint();
-      if (at < 0 && navigator.serviceWorker && navigator.serviceWorker.controller) {
+      if (at < 0 && navigator.serviceWorker) {
         // keep this page for reading without a connection
-        navigator.serviceWorker.controller.postMessage({ type: "keep", url: window.location.href });
+        navigator.serviceWorker.ready.then(function (registration) {
+          if (registration.active) registration.active.postMessage({ type: "keep", url: window.location.href });
+        });
       }
     });
   }
