@@ -22,7 +22,8 @@ from directory.offers import texts as offer_texts
 from directory.offers import vocabulary
 from directory.search import engine as search
 from directory.referrals import sheet as referral_sheet
-from directory.search import map_points
+from directory.opendata import formats
+from directory.search import agenda, map_points
 
 SAVED_MAX = 100  # most offers on one "Meine Angebote" link
 
@@ -217,6 +218,37 @@ def saved_offers():
         share_url=referral_sheet.public_base_url() + (f"/{locale}" if locale != "de" else "")
         + "/meine-angebote" + (f"?ids={ids_text}" if ids_text else ""),
         stale_before=dt.date.today() - dt.timedelta(days=current_app.config["STALE_AFTER_DAYS"]),
+    )
+
+
+@bp.get("/angebote/<int:offer_id>/termine/<int:slot_id>.ics")
+def slot_ics(offer_id: int, slot_id: int):
+    """One date of an offer for the phone's calendar."""
+    offer = db.session.scalar(select(Offer).where(Offer.id == offer_id, search.visible_clause(dt.date.today()))
+                              .options(selectinload(Offer.schedules), selectinload(Offer.locations),
+                                       selectinload(Offer.organization)))
+    if offer is None or slot_id not in {s.id for s in offer.schedules}:
+        abort(404)
+    offer_url = lambda o: referral_sheet.offer_url(o.id, current_language())  # noqa: E731
+    body = formats.calendar([offer], offer_url, request.host.split(":")[0], offer.title[:200], slot_id=slot_id)
+    response = current_app.response_class(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f'attachment; filename="termin-{offer_id}-{slot_id}.ics"'
+    return cookieless(response)
+
+
+@bp.get("/termine")
+def agenda_page():
+    """Dates of the coming weeks; ?when=today|week|YYYY-MM-DD for one day or this week."""
+    today = dt.date.today()
+    try:
+        span = agenda.parse_when(request.args.get("when"), today)
+    except agenda.InvalidWhen:
+        return error_response(400, _("Ungültiges Datum. Bitte so angeben: 2026-12-24."), "when")
+    locale = current_language()
+    days = agenda.by_day(agenda.occurrences(span))
+    return render_template(
+        "search/agenda.html", span=span, days=days, today=today, vocab=vocabulary.load(locale),
+        times=lambda slot: schedule_text.time_range(slot, locale),
     )
 
 
