@@ -5,7 +5,8 @@
 var SHELL = "wegweiser-shell-v1";
 var PAGES = "wegweiser-pages";
 var SHELL_FILES = [
-  "static/css/wegweiser.css", "static/css/access.css", "static/css/print.css",
+  "static/css/wegweiser.css", "static/css/access.css", "static/css/print.css", "static/css/fonts.css",
+  "static/fonts/noto-sans-ethiopic-names.woff",
   "static/js/pwa.js", "static/js/search.js", "static/js/share.js",
   "static/img/icons/icon.svg", "static/img/icons/icon-192.png",
   "static/js/maps.js", "static/vendor/leaflet/leaflet.js", "static/vendor/leaflet/leaflet.css",

@@ -23,5 +23,17 @@ def test_landing_page_first_load_is_at_most_150_kb_compressed(live_server, page_
         if response.status == 200 and response.request.method == "GET":
             sizes[response.url] = len(gzip.compress(response.body(), 6))
     total = sum(sizes.values())
-    print("landing", lang, total, sorted(sizes.items(), key=lambda kv: -kv[1])[:8])
     assert total <= BUDGET, f"{total} bytes compressed"
+
+
+def test_tigrinya_language_name_is_drawn_with_a_served_font(live_server, page_factory):
+    page = page_factory(viewport={"width": 1280, "height": 900})  # filters open
+    page.goto(live_server.url + "/ar/")
+    native = page.locator(".facet__native[lang='ti']")
+    assert native.inner_text() == "ትግርኛ"
+    page.evaluate("document.fonts.ready")
+    loaded = page.evaluate("""() => [...document.fonts].filter(f => f.status === 'loaded')
+        .map(f => f.family.replace(/"/g, ''))""")
+    assert "Wegweiser Names" in loaded
+    # the full Ethiopic font is not fetched for the name alone
+    assert not any("noto-sans-ethiopic-400" in u for u in page.request_log.urls)
