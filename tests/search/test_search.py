@@ -290,3 +290,11 @@ def test_offer_page_links_each_place_to_map_app_route_and_journey_planner(demo_c
     assert "https://www.openstreetmap.org/directions?route=%3B" in html
     assert "westfalenfahrplan.de/nwl-efa/XSLT_TRIP_REQUEST2" in html and "name_destination=" in html
     assert f"Weg dorthin: {name}" in html
+
+
+def test_simple_language_in_another_interface_language_says_when_it_is_german(demo_client):
+    html = demo_client.get("/ar/?simple=1").get_data(as_text=True)
+    cards = html.split('<article class="offer-card')[1:]
+    plain_german = [c for c in cards if 'offer-card__summary offer-card__summary--plain" lang="de"' in c]
+    assert plain_german, "demo data should have German simple-language texts"
+    assert all("translation-note--german" in c for c in plain_german)
