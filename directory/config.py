@@ -76,6 +76,7 @@ def from_environment(instance_path: str) -> dict:
         "INVITATION_MAX_AGE_DAYS": int(env.get("INVITATION_MAX_AGE_DAYS", "14")),
         "TRUSTED_PUBLISH_DIRECTLY": env.get("TRUSTED_PUBLISH_DIRECTLY", "1") not in ("0", "false", "no"),
         "RATELIMIT_ACCOUNT": env.get("RATELIMIT_ACCOUNT", "5 per minute"),
+        "RATELIMIT_REPORT": env.get("RATELIMIT_REPORT", "5 per hour"),
         "IMPORT_MAX_BYTES": int(env.get("IMPORT_MAX_BYTES", str(5 * 1024 * 1024))),
         "MAIL_BACKEND": env.get("MAIL_BACKEND", "outbox"),
         "MAIL_SENDER": env.get("MAIL_SENDER", "Wegweiser <wegweiser@localhost>"),

@@ -5,7 +5,7 @@ import datetime as dt
 import json
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -15,13 +15,15 @@ from directory.core.geo import app_geocoder, distance_km
 from directory.core.errors import error_response
 from directory.core.http import cookieless
 from directory.core.i18n import current_language
-from directory.extensions import db
+from directory.extensions import db, limiter
 from directory.models import District, Location, Offer
 from directory.offers import schedules as schedule_text
 from directory.offers import texts as offer_texts
 from directory.offers import vocabulary
 from directory.search import engine as search
 from directory.referrals import sheet as referral_sheet
+from directory.moderation import reports
+from directory.moderation.forms import InfoReportForm
 from directory.opendata import formats
 from directory.search import agenda, map_points
 
@@ -250,6 +252,24 @@ def agenda_page():
         "search/agenda.html", span=span, days=days, today=today, vocab=vocabulary.load(locale),
         times=lambda slot: schedule_text.time_range(slot, locale),
     )
+
+
+@bp.route("/angebote/<int:offer_id>/hinweis", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_REPORT"], methods=["POST"])
+def report_offer(offer_id: int):
+    """"Stimmt etwas nicht?": a visitor tells what is outdated or wrong; no account needed."""
+    offer = db.session.scalar(select(Offer).where(Offer.id == offer_id, search.visible_clause(dt.date.today()))
+                              .options(selectinload(Offer.organization)))
+    if offer is None:
+        abort(404)
+    form = InfoReportForm()
+    if form.validate_on_submit():
+        reports.create(offer, form.kind.data, form.message.data or "", form.contact.data or "")
+        db.session.commit()
+        flash(_("Danke! Ihr Hinweis ist angekommen. Die Redaktion und der Anbieter prüfen das Angebot."), "success")
+        return redirect(url_for("public.offer_detail", offer_id=offer.id))
+    errors = {name: " ".join(map(str, messages)) for name, messages in form.errors.items()}
+    return render_template("search/report.html", offer=offer, form=form, errors=errors), 400 if errors else 200
 
 
 @bp.get("/ueber")
