@@ -69,3 +69,12 @@ def test_visitors_reports_are_for_staff_only(client, login_as):
     assert client.get("/moderation/hinweise").status_code in (302, 401, 403)
     login_as("provider")
     assert client.get("/moderation/hinweise").status_code == 403
+
+
+def test_the_dashboard_counts_open_reports(app, client, login_as):
+    offer_id, _ = published_offer(app)
+    token = csrf_token(client, f"/angebote/{offer_id}/hinweis")
+    client.post(f"/angebote/{offer_id}/hinweis", data={"csrf_token": token, "kind": "ended"})
+    login_as("moderator")
+    html = client.get("/auswertung/").get_data(as_text=True)
+    assert "Offene Hinweise von Besuchern („Stimmt etwas nicht?“): 1" in html
