@@ -28,7 +28,12 @@
   if (list && window.caches) {
     caches.open("wegweiser-pages").then(function (cache) { return cache.keys(); }).then(function (keys) {
       var offers = keys.filter(function (r) { return /\/angebote\/\d+$/.test(new URL(r.url).pathname); });
-      if (!offers.length) { list.textContent = list.getAttribute("data-empty"); return; }
+      if (!offers.length) {
+        var empty = document.createElement("li");
+        empty.textContent = list.getAttribute("data-empty");
+        list.appendChild(empty);
+        return;
+      }
       offers.forEach(function (r) {
         var li = document.createElement("li"), a = document.createElement("a");
         a.href = r.url;

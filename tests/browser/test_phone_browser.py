@@ -105,3 +105,20 @@ def test_the_app_is_installable(live_server, page_factory):
     assert scope == live_server.url + "/"
     for icon in manifest["icons"]:
         assert page.request.get(live_server.url + icon["src"]).ok
+
+
+@pytest.mark.parametrize("lang", ["ar", "uk", "de"])
+def test_new_pages_pass_axe_on_a_phone(live_server, page_factory, lang):
+    page = page_factory(**PHONE)
+    page.goto(f"{live_server.url}/{lang}/")
+    path = first_offer_path(page)
+    for url in (f"/{lang}/termine", f"/{lang}/termine?when=week", path + "/hinweis",
+                f"/{lang}/offline", f"/{lang}/meine-angebote"):
+        page.goto(live_server.url + url)
+        assert_no_serious_violations(page)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, url
+    page.goto(f"{live_server.url}/{lang}/termine?when=week")
+    screenshot(page, f"agenda-week-phone-{lang}")
+    page.goto(live_server.url + path + "/hinweis")
+    screenshot(page, f"report-phone-{lang}")
+    assert page.js_errors == []
