@@ -2,7 +2,14 @@
 served from the site root so that its scope covers every page (all language prefixes)."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template, send_from_directory, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    render_template,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from directory.core.http import cookieless

@@ -5,27 +5,37 @@ import datetime as dt
 import json
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from directory.core import directions, maps, pictograms
-from directory.core.geo import app_geocoder, distance_km
 from directory.core.errors import error_response
+from directory.core.geo import app_geocoder, distance_km
 from directory.core.http import cookieless
 from directory.core.i18n import current_language
 from directory.extensions import db, limiter
 from directory.models import District, Location, Offer
+from directory.moderation import reports
+from directory.moderation.forms import InfoReportForm
 from directory.offers import schedules as schedule_text
 from directory.offers import texts as offer_texts
 from directory.offers import vocabulary
-from directory.search import engine as search
-from directory.referrals import sheet as referral_sheet
-from directory.moderation import reports
-from directory.moderation.forms import InfoReportForm
 from directory.opendata import formats
+from directory.referrals import sheet as referral_sheet
 from directory.search import agenda, map_points
+from directory.search import engine as search
 
 SAVED_MAX = 100  # most offers on one "Meine Angebote" link
 
