@@ -17,6 +17,7 @@ from directory.core import (
     observability,
     page_cache,
     params,
+    pwa,
     ratelimit,
     security,
 )
@@ -34,7 +35,7 @@ from directory.search import views as search
 
 BLUEPRINTS = (
     search.bp, auth.bp, accounts.bp, providers.bp, provider_translations.bp, moderation.bp,
-    counselling.bp, referrals.bp, api.bp, hsds_api.bp, opendata.bp, widget.bp, dashboard.bp,
+    counselling.bp, referrals.bp, api.bp, hsds_api.bp, opendata.bp, widget.bp, dashboard.bp, pwa.bp,
 )
 
 # public answers that many visitors ask for alike (see directory/core/page_cache.py)

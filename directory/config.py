@@ -41,6 +41,14 @@ def from_environment(instance_path: str) -> dict:
         "MAP_TILE_ATTRIBUTION": env.get("MAP_TILE_ATTRIBUTION", OSM_ATTRIBUTION),
         "MAP_TILES_SELF_HOSTED": env.get("MAP_TILES_SELF_HOSTED", "0") in ("1", "true", "yes"),
         "MAP_MAX_MARKERS": int(env.get("MAP_MAX_MARKERS", "300")),
+        # directions on the offer page: {lat} {lon} {name} {address} are filled in (URL-encoded)
+        "DIRECTIONS_ROUTE_URL": env.get(
+            "DIRECTIONS_ROUTE_URL", "https://www.openstreetmap.org/directions?route=%3B{lat}%2C{lon}"),
+        "DIRECTIONS_TRANSIT_URL": env.get(
+            "DIRECTIONS_TRANSIT_URL",
+            "https://www.westfalenfahrplan.de/nwl-efa/XSLT_TRIP_REQUEST2?language=de&type_destination=any"
+            "&name_destination={address}"),
+        "DIRECTIONS_TRANSIT_NAME": env.get("DIRECTIONS_TRANSIT_NAME", "Westfalenfahrplan"),
         "GEOCODER": env.get("GEOCODER", "gazetteer"),
         "GEOCODER_USER_AGENT": env.get("GEOCODER_USER_AGENT", "wegweiser (integration offers directory)"),
         "GEOCODER_CITY": env.get("GEOCODER_CITY", "Minden"),
@@ -76,6 +84,7 @@ def from_environment(instance_path: str) -> dict:
         "INVITATION_MAX_AGE_DAYS": int(env.get("INVITATION_MAX_AGE_DAYS", "14")),
         "TRUSTED_PUBLISH_DIRECTLY": env.get("TRUSTED_PUBLISH_DIRECTLY", "1") not in ("0", "false", "no"),
         "RATELIMIT_ACCOUNT": env.get("RATELIMIT_ACCOUNT", "5 per minute"),
+        "RATELIMIT_REPORT": env.get("RATELIMIT_REPORT", "5 per hour"),
         "IMPORT_MAX_BYTES": int(env.get("IMPORT_MAX_BYTES", str(5 * 1024 * 1024))),
         "MAIL_BACKEND": env.get("MAIL_BACKEND", "outbox"),
         "MAIL_SENDER": env.get("MAIL_SENDER", "Wegweiser <wegweiser@localhost>"),

@@ -49,6 +49,18 @@ ASSETS: list[tuple[str, str, str]] = [
         "leaflet.markercluster/MarkerCluster.Default.css",
     ),
     ("leaflet.markercluster", "MIT-LICENCE.txt", "leaflet.markercluster/MIT-LICENCE.txt"),
+    # fonts for scripts a phone may lack (Tigrinya: Ethiopic; Arabic, Persian, Pashto, Urdu, Kurdish):
+    # only the script's own subset, regular and bold (css/fonts.css loads them by unicode-range)
+    ("@fontsource/noto-sans-ethiopic", "files/noto-sans-ethiopic-ethiopic-400-normal.woff2",
+     "fonts/noto-sans-ethiopic-400.woff2"),
+    ("@fontsource/noto-sans-ethiopic", "files/noto-sans-ethiopic-ethiopic-700-normal.woff2",
+     "fonts/noto-sans-ethiopic-700.woff2"),
+    ("@fontsource/noto-sans-ethiopic", "LICENSE", "fonts/LICENSE-noto-sans-ethiopic"),
+    ("@fontsource/noto-sans-arabic", "files/noto-sans-arabic-arabic-400-normal.woff2",
+     "fonts/noto-sans-arabic-400.woff2"),
+    ("@fontsource/noto-sans-arabic", "files/noto-sans-arabic-arabic-700-normal.woff2",
+     "fonts/noto-sans-arabic-700.woff2"),
+    ("@fontsource/noto-sans-arabic", "LICENSE", "fonts/LICENSE-noto-sans-arabic"),
     ("axe-core", "axe.min.js", "axe-core/axe.min.js"),
     ("axe-core", "LICENSE", "axe-core/LICENSE"),
 ]

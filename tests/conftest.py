@@ -67,6 +67,9 @@ CONTENT_MODELS.append(ImportSource)
 from directory.models import SearchDemand  # noqa: E402  (aggregated search demand)
 
 CONTENT_MODELS.append(SearchDemand)
+from directory.models import InfoReport  # noqa: E402  (visitors' reports, before offers)
+
+CONTENT_MODELS.insert(0, InfoReport)
 
 
 class Databases:

@@ -22,6 +22,7 @@ from directory.dashboard import charts
 from directory.dashboard import figures as dashboard
 from directory.extensions import db
 from directory.models import District
+from directory.moderation import reports
 from directory.offers import vocabulary
 from directory.referrals.status import STATUS_LABELS
 
@@ -140,7 +141,7 @@ def index():
         "dashboard/index.html", vocab=vocab, choice=choice, tables=tables, periods=PERIODS,
         cat_chart=cat_chart, lang_chart=lang_chart, district_map=district_map, csv_url=csv_url,
         stale_days=f.stale_days, hide_days=current_app.config.get("STALE_HIDE_AFTER_DAYS", 365),
-        today=f.today,
+        today=f.today, open_reports=reports.open_count(),
     )
 
 

@@ -32,7 +32,11 @@ from .directory import Location, Offer, Organization, utcnow
 
 __all__ = [
     "RevisionState", "OfferRevision", "ChangeRecord", "Invitation", "ConfirmReminder", "ImportRun", "ImportSource", "ImportState",
+    "InfoReport", "REPORT_KINDS",
 ]
+
+# what a visitor can say is wrong with an offer ("Stimmt etwas nicht?")
+REPORT_KINDS = ("outdated", "time", "place", "contact", "ended", "other")
 
 
 class RevisionState(str, enum.Enum):
@@ -173,3 +177,21 @@ class ImportRun(db.Model):
 
     user: Mapped[User | None] = relationship()
     source: Mapped[ImportSource | None] = relationship()
+
+
+class InfoReport(db.Model):
+    """A visitor's note that an offer's information is outdated or wrong. No account; the
+    contact is optional and only for questions back."""
+
+    __tablename__ = "info_report"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offer.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text, default="")
+    contact: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    offer: Mapped[Offer] = relationship()
+    resolved_by: Mapped[User | None] = relationship()

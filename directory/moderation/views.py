@@ -41,6 +41,8 @@ from directory.models import (
     User,
     membership,
 )
+from directory.models import InfoReport
+from directory.moderation import reports
 from directory.moderation.forms import (
     ApproveOrganizationForm,
     ImportUploadForm,
@@ -84,6 +86,7 @@ def queue():
         revisions=revisions, hidden_count=hidden, approve_org_form=ApproveOrganizationForm(),
         translations=offer_translations.pending_translations(),
         language_name=offer_translations.language_name,
+        report_count=reports.open_count(),
     )
 
 
@@ -309,6 +312,29 @@ def stale():
     offers = list(db.session.scalars(freshness.hidden_offers()))
     return render_template("moderation/stale.html", offers=offers,
                            days=current_app.config["STALE_HIDE_AFTER_DAYS"], confirm_form=ActionForm())
+
+
+@bp.get("/hinweise")
+@roles_required(*STAFF)
+def info_reports():
+    """Visitors' notes that an offer is outdated or wrong, newest first."""
+    return render_template("moderation/reports.html", reports=reports.open_reports(),
+                           labels=reports.KIND_LABELS, form=ActionForm())
+
+
+@bp.post("/hinweise/<int:report_id>/erledigt")
+@roles_required(*STAFF)
+def resolve_report(report_id: int):
+    form = ActionForm()
+    report = db.session.get(InfoReport, report_id) if report_id < 2**31 else None
+    if report is None:
+        abort(404)
+    if not form.validate_on_submit():
+        abort(400)
+    if reports.resolve(report, current_user):
+        db.session.commit()
+        flash(_("Hinweis als erledigt markiert."), "success")
+    return redirect(url_for("moderation.info_reports"))
 
 
 # --- import -------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from directory.core import pictograms
 from directory.core.i18n import SOURCE_LANGUAGE, current_language, direction
 from directory.extensions import db
 from directory.models import Offer, OfferTranslation, TranslationSource
+from directory.offers import schedules
 
 FIELDS = ("title", "summary", "description", "plain_summary")
 
@@ -115,4 +116,5 @@ def init_app(app) -> None:
         offer_texts=lambda offer: texts_for(offer, current_language()),
         lang_attrs=lambda text: lang_attrs(text, current_language()),
         pictogram_url=pictograms.url,
+        next_date=lambda offer: schedules.next_date(offer.schedules, current_language()),
     )

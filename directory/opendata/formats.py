@@ -162,7 +162,8 @@ def slot_event(offer: Offer, slot: Schedule, offer_url: UrlFor, host: str) -> Ev
 
 
 def calendar(offers: Iterable[Offer], offer_url: UrlFor, host: str, name: str,
-             today: dt.date | None = None) -> bytes:
+             today: dt.date | None = None, slot_id: int | None = None) -> bytes:
+    """The offers' current slots as iCalendar; ``slot_id`` keeps only that one date."""
     today = today or dt.date.today()
     cal = Calendar()
     cal.add("prodid", "-//Wegweiser Minden//Angebote//DE")
@@ -173,6 +174,8 @@ def calendar(offers: Iterable[Offer], offer_url: UrlFor, host: str, name: str,
     first = today
     for offer in offers:
         for slot in offer.schedules:
+            if slot_id is not None and slot.id != slot_id:
+                continue
             if slot_is_current(slot, offer, today):
                 event = slot_event(offer, slot, offer_url, host)
                 if event is not None:

@@ -5,24 +5,41 @@ import datetime as dt
 import json
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, current_app, g, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from directory.core import maps, paging, pictograms
+from directory.core import directions, maps, paging, pictograms
+from directory.core.errors import error_response
 from directory.core.geo import app_geocoder, distance_km
 from directory.core.http import cookieless
 from directory.core.i18n import current_language
 from directory.core.params import ParamError, Params
-from directory.extensions import db
+from directory.extensions import db, limiter
 from directory.models import District, Location, Offer
+from directory.moderation import reports
+from directory.moderation.forms import InfoReportForm
 from directory.offers import schedules as schedule_text
 from directory.offers import texts as offer_texts
 from directory.offers import vocabulary
 from directory.offers.visibility import visible_clause
+from directory.opendata import formats
+from directory.referrals import sheet as referral_sheet
+from directory.search import agenda, map_points
 from directory.search import engine as search
-from directory.search import map_points
+
+SAVED_MAX = 100  # most offers on one "Meine Angebote" link
 
 bp = Blueprint("public", __name__)
 
@@ -181,14 +198,116 @@ def offer_detail(offer_id: int):
          "icon": icon, "category": category}
         for loc in offer.locations if loc.lat is not None
     ]
+    share_url = referral_sheet.offer_url(offer.id, locale)
     return render_template(
         "search/offer.html",
         offer=offer,
+        share_url=share_url,
         vocab=vocab,
         slots=[(s, schedule_text.describe(s, locale)) for s in offer.schedules],
+        directions={loc.id: directions.links_for(loc.name, f"{loc.address}, {loc.postcode} {loc.city}",
+                                                 loc.lat, loc.lon, current_app.config)
+                    for loc in offer.locations},
         map_parts=maps.detail_map(points, maps.map_config(), label=_("Karte der Standorte")) if points else None,
         stale_before=today - dt.timedelta(days=current_app.config["STALE_AFTER_DAYS"]),
     )
+
+
+@bp.get("/angebote/<int:offer_id>/qr.svg")
+def offer_qr(offer_id: int):
+    """A QR code of the offer page's public address (drawn here, no third party)."""
+    if db.session.scalar(select(Offer.id).where(Offer.id == offer_id, search.visible_clause(dt.date.today()))) is None:
+        abort(404)
+    svg = referral_sheet.qr_svg(referral_sheet.offer_url(offer_id, current_language()))
+    response = current_app.response_class(svg, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return cookieless(response)
+
+
+def _saved_ids(raw: str) -> list[int]:
+    ids: list[int] = []
+    for part in raw.replace(" ", ",").split(","):
+        if not part:
+            continue
+        if not part.isdigit() or len(part) > 12:
+            raise ValueError(part)
+        if int(part) not in ids:
+            ids.append(int(part))
+    return ids[:SAVED_MAX]
+
+
+@bp.get("/meine-angebote")
+def saved_offers():
+    """Offers a visitor saved on their device ("Merken"), given as ?ids=1,2,3: printable and
+    shareable as one link; without ids the page's script fills them in from the device."""
+    try:
+        ids = _saved_ids(request.args.get("ids", ""))
+    except ValueError:
+        return error_response(400, _("Die Liste der gemerkten Angebote ist ungültig."), "ids")
+    offers = []
+    if ids:
+        found = {o.id: o for o in db.session.scalars(
+            select(Offer).where(Offer.id.in_(ids), search.visible_clause(dt.date.today())).options(
+                selectinload(Offer.organization), selectinload(Offer.languages), selectinload(Offer.schedules),
+                selectinload(Offer.locations).selectinload(Location.district)))}
+        offers = [found[i] for i in ids if i in found]
+    locale = current_language()
+    ids_text = ",".join(str(o.id) for o in offers)
+    return render_template(
+        "search/saved.html", offers=offers, vocab=vocabulary.load(locale), asked=len(ids),
+        share_url=referral_sheet.public_base_url() + (f"/{locale}" if locale != "de" else "")
+        + "/meine-angebote" + (f"?ids={ids_text}" if ids_text else ""),
+        stale_before=dt.date.today() - dt.timedelta(days=current_app.config["STALE_AFTER_DAYS"]),
+    )
+
+
+@bp.get("/angebote/<int:offer_id>/termine/<int:slot_id>.ics")
+def slot_ics(offer_id: int, slot_id: int):
+    """One date of an offer for the phone's calendar."""
+    offer = db.session.scalar(select(Offer).where(Offer.id == offer_id, search.visible_clause(dt.date.today()))
+                              .options(selectinload(Offer.schedules), selectinload(Offer.locations),
+                                       selectinload(Offer.organization)))
+    if offer is None or slot_id not in {s.id for s in offer.schedules}:
+        abort(404)
+    offer_url = lambda o: referral_sheet.offer_url(o.id, current_language())  # noqa: E731
+    body = formats.calendar([offer], offer_url, request.host.split(":")[0], offer.title[:200], slot_id=slot_id)
+    response = current_app.response_class(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f'attachment; filename="termin-{offer_id}-{slot_id}.ics"'
+    return cookieless(response)
+
+
+@bp.get("/termine")
+def agenda_page():
+    """Dates of the coming weeks; ?when=today|week|YYYY-MM-DD for one day or this week."""
+    today = dt.date.today()
+    try:
+        span = agenda.parse_when(request.args.get("when"), today)
+    except agenda.InvalidWhen:
+        return error_response(400, _("Ungültiges Datum. Bitte so angeben: 2026-12-24."), "when")
+    locale = current_language()
+    days = agenda.by_day(agenda.occurrences(span))
+    return render_template(
+        "search/agenda.html", span=span, days=days, today=today, vocab=vocabulary.load(locale),
+        times=lambda slot: schedule_text.time_range(slot, locale),
+    )
+
+
+@bp.route("/angebote/<int:offer_id>/hinweis", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_REPORT"], methods=["POST"])
+def report_offer(offer_id: int):
+    """"Stimmt etwas nicht?": a visitor tells what is outdated or wrong; no account needed."""
+    offer = db.session.scalar(select(Offer).where(Offer.id == offer_id, search.visible_clause(dt.date.today()))
+                              .options(selectinload(Offer.organization)))
+    if offer is None:
+        abort(404)
+    form = InfoReportForm()
+    if form.validate_on_submit():
+        reports.create(offer, form.kind.data, form.message.data or "", form.contact.data or "")
+        db.session.commit()
+        flash(_("Danke! Ihr Hinweis ist angekommen. Die Redaktion und der Anbieter prüfen das Angebot."), "success")
+        return redirect(url_for("public.offer_detail", offer_id=offer.id))
+    errors = {name: " ".join(map(str, messages)) for name, messages in form.errors.items()}
+    return render_template("search/report.html", offer=offer, form=form, errors=errors), 400 if errors else 200
 
 
 @bp.get("/ueber")

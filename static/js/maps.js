@@ -206,6 +206,14 @@
         .then(function () { if (mine === sequence) box.removeAttribute("aria-busy"); });
     }
 
+    // the search page updated its results in place: fetch the points of the new search
+    box.addEventListener("wegweiser:points-url", function () {
+      base = box.getAttribute("data-points-url");
+      box.removeAttribute("data-map-ready");
+      complete = false;
+      first = true;
+      request(false);
+    });
     map.on("moveend", function () {
       if (complete || first) return;  // every point is already there
       window.clearTimeout(timer);

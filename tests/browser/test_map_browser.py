@@ -25,6 +25,9 @@ def tile_requests(page) -> list[str]:
 
 
 def wait_for_map(page, dom_id: str = "results-map") -> None:
+    switch = page.locator(".view-switch__option[data-view='map']")
+    if dom_id == "results-map" and switch.is_visible():
+        switch.click()  # on a phone: the list/map switch shows the map
     page.wait_for_selector(f"#{dom_id}[data-map-ready='true']")
 
 

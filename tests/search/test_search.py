@@ -354,3 +354,43 @@ def test_api_shares_the_understanding_and_the_point(client, sample):
     assert body["meta"]["near"]["label"] == "Bahnhof" and body["meta"]["sort"] == "distance"
     assert {o["title"] for o in body["data"]} == {"Frauencafé", "Mädchensport", "Fit für die Wohnung"}
     assert client.get("/api/v1/offers?literal=maybe").status_code == 400
+
+
+def test_every_result_card_says_when_where_cost_and_registration(demo_client):
+    import re
+
+    html = demo_client.get("/de/?per_page=20").get_data(as_text=True)
+    cards = html.split('<article class="offer-card')[1:]
+    assert len(cards) >= 10
+    for card in cards:
+        assert ("kostenlos" in card) or ("mit Kosten" in card)
+        assert ("Anmeldung nötig" in card) or ("ohne Anmeldung" in card)
+    timed = [c for c in cards if "offer-card__when" in c]
+    assert len(timed) >= len(cards) // 2
+    assert any(re.search(r"jeden (Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag) \d\d:\d\d", c)
+               for c in timed)
+    assert all("offer-card__where" in c for c in cards if "tag--district" in c)
+
+
+def test_offer_page_links_each_place_to_map_app_route_and_journey_planner(demo_client, demo_app):
+    from sqlalchemy import select
+
+    from directory.extensions import db
+    from directory.models import Location, Offer
+
+    with demo_app.app_context():
+        offer = db.session.scalars(select(Offer).join(Offer.locations).where(Location.lat.is_not(None))).first()
+        offer_id, name = offer.id, offer.locations[0].name
+    html = demo_client.get(f"/de/angebote/{offer_id}").get_data(as_text=True)
+    assert 'href="geo:' in html
+    assert "https://www.openstreetmap.org/directions?route=%3B" in html
+    assert "westfalenfahrplan.de/nwl-efa/XSLT_TRIP_REQUEST2" in html and "name_destination=" in html
+    assert f"Weg dorthin: {name}" in html
+
+
+def test_simple_language_in_another_interface_language_says_when_it_is_german(demo_client):
+    html = demo_client.get("/ar/?simple=1").get_data(as_text=True)
+    cards = html.split('<article class="offer-card')[1:]
+    plain_german = [c for c in cards if 'offer-card__summary offer-card__summary--plain" lang="de"' in c]
+    assert plain_german, "demo data should have German simple-language texts"
+    assert all("translation-note--german" in c for c in plain_german)
