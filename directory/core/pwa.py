@@ -2,12 +2,13 @@
 served from the site root so that its scope covers every page (all language prefixes)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import (
     Blueprint,
     current_app,
     jsonify,
     render_template,
-    send_from_directory,
     url_for,
 )
 from flask_babel import gettext as _
@@ -55,8 +56,9 @@ def manifest():
 @bp.get("/sw.js")
 def service_worker():
     """static/js/sw.js under the root path (a worker only controls pages below its own URL)."""
-    response = send_from_directory(current_app.static_folder, "js/sw.js", mimetype="text/javascript",
-                                   max_age=0)
+    # a few KB, read whole: no file handle stays open with the response
+    script = (Path(current_app.static_folder) / "js" / "sw.js").read_bytes()
+    response = current_app.response_class(script, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = base_script() + "/"
     return cookieless(response)
