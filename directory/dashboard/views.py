@@ -22,8 +22,7 @@ from directory.dashboard import charts
 from directory.dashboard import figures as dashboard
 from directory.extensions import db
 from directory.models import District
-from directory.moderation import reports
-from directory.offers import vocabulary
+from directory.offers import reports, vocabulary
 from directory.referrals.status import STATUS_LABELS
 
 bp = Blueprint("dashboard", __name__, url_prefix="/auswertung")

@@ -7,18 +7,15 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     SelectField,
-    RadioField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import (
     DataRequired,
-    InputRequired,
     Length,
 )
 
 from directory.core.forms import strip as _strip
-from directory.moderation.reports import KIND_LABELS
 
 
 class ReturnForm(FlaskForm):
@@ -52,16 +49,3 @@ def import_mapping_form(headers: list[str], proposal: list[str], choices: list, 
 
 def mapping_from(form, count: int) -> list[str]:
     return [getattr(form, f"col_{i}").data or "" for i in range(count)]
-
-
-class InfoReportForm(FlaskForm):
-    """A visitor's "Stimmt etwas nicht?" note: what is wrong, optional text and contact."""
-    kind = RadioField(_l("Was stimmt nicht?"), validators=[InputRequired(_l("Bitte wählen Sie aus, was nicht stimmt."))])
-    message = TextAreaField(_l("Was sollte dort stehen? (freiwillig)"), filters=[_strip],
-                            validators=[Length(max=1000)])
-    contact = StringField(_l("E-Mail oder Telefon für Rückfragen (freiwillig)"), filters=[_strip],
-                          validators=[Length(max=200)])
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.kind.choices = [(k, str(v)) for k, v in KIND_LABELS.items()]

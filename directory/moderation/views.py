@@ -34,6 +34,7 @@ from directory.extensions import db
 from directory.models import (
     ImportRun,
     ImportState,
+    InfoReport,
     Offer,
     OfferRevision,
     OfferTranslation,
@@ -41,8 +42,6 @@ from directory.models import (
     User,
     membership,
 )
-from directory.models import InfoReport
-from directory.moderation import reports
 from directory.moderation.forms import (
     ApproveOrganizationForm,
     ImportUploadForm,
@@ -50,7 +49,14 @@ from directory.moderation.forms import (
     import_mapping_form,
     mapping_from,
 )
-from directory.offers import editing, freshness, import_jobs, importer, vocabulary
+from directory.offers import (
+    editing,
+    freshness,
+    import_jobs,
+    importer,
+    reports,
+    vocabulary,
+)
 from directory.offers.states import offer_state, open_revisions
 from directory.providers import translations as offer_translations
 

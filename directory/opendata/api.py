@@ -15,7 +15,7 @@ from directory.core import paging
 from directory.core.geo import app_geocoder
 from directory.core.http import cookieless
 from directory.core.i18n import available, current_language
-from directory.core.params import ParamError
+from directory.core.params import ParamError, Params
 from directory.extensions import csrf
 from directory.offers import vocabulary
 from directory.opendata import data as api_data
@@ -310,11 +310,18 @@ def offers_ics():
 
 @bp.get("/offers/<int(min=1, max=2147483647):offer_id>.ics")
 def offer_ics(offer_id: int):
+    """The offer's dates as iCalendar; ``slot=<id>`` gives one of them (for a phone's calendar)."""
     found = api_data.visible_offer(offer_id)
     if found is None:
         abort(404)
-    body = formats.calendar([found], _html_url, _host(), found.title[:200])
-    return _download(body, "text/calendar", f"angebot-{offer_id}.ics")
+    params = Params(request.args)
+    slot_id = params.integer("slot", 0, 0, 2**31 - 1) or None
+    params.check()
+    if slot_id is not None and slot_id not in {s.id for s in found.schedules}:
+        abort(404)
+    body = formats.calendar([found], _html_url, _host(), found.title[:200], slot_id=slot_id)
+    name = f"angebot-{offer_id}" + (f"-termin-{slot_id}" if slot_id else "")
+    return _download(body, "text/calendar", f"{name}.ics")
 
 
 FEED_SIZE = 50

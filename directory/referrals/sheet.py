@@ -23,14 +23,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import qrcode
-import qrcode.image.svg
 from babel.core import UnknownLocaleError
-from flask import current_app, request, url_for
+from flask import current_app
 from flask_babel import force_locale, gettext
 from fpdf import FPDF
 
 from directory.core import i18n
+from directory.core.links import offer_url, qr_png, qr_svg
 from directory.extensions import db
 from directory.models import Language, Offer, Referral
 from directory.offers import machine_translation
@@ -187,34 +186,6 @@ def offer_texts(offer: Offer, lang: str) -> tuple[dict[str, str], bool]:
         return {"title": stored.title, "summary": stored.summary}, True
     found = machine_translation.suggest({"title": offer.title, "summary": offer.summary}, SOURCE, lang)
     return found, bool(found)
-
-
-def public_base_url() -> str:
-    """Where the public pages live: PUBLIC_BASE_URL, else the host this request came in on
-    (with the app's own script root, but without an interface-language prefix)."""
-    configured = current_app.config.get("PUBLIC_BASE_URL")
-    if configured:
-        return configured.rstrip("/")
-    # LanguagePrefix moves "/fa" into SCRIPT_NAME and keeps the original here
-    script = request.environ.get("wegweiser.base_script", request.script_root)
-    return request.host_url.rstrip("/") + script.rstrip("/")
-
-
-def offer_url(offer_id: int, lang: str) -> str:
-    """Absolute URL of an offer's public page, in the client's language if the site has it."""
-    path = url_for("public.offer_detail", offer_id=offer_id)
-    path = path[len(request.script_root):] if path.startswith(request.script_root) else path
-    prefix = f"/{lang}" if lang != SOURCE and lang in i18n.available() else ""
-    return public_base_url() + prefix + path
-
-
-def qr_svg(url: str) -> str:
-    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, border=2)
-    return image.to_string(encoding="unicode")
-
-
-def qr_png(url: str):
-    return qrcode.make(url, box_size=8, border=2).get_image()
 
 
 def build(referral: Referral, today: dt.date | None = None) -> Sheet:

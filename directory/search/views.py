@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from directory.core import directions, maps, paging, pictograms
+from directory.core import directions, links, maps, paging, pictograms
 from directory.core.errors import error_response
 from directory.core.geo import app_geocoder, distance_km
 from directory.core.http import cookieless
@@ -28,16 +28,13 @@ from directory.core.i18n import current_language
 from directory.core.params import ParamError, Params
 from directory.extensions import db, limiter
 from directory.models import District, Location, Offer
-from directory.moderation import reports
-from directory.moderation.forms import InfoReportForm
+from directory.offers import reports, vocabulary
 from directory.offers import schedules as schedule_text
 from directory.offers import texts as offer_texts
-from directory.offers import vocabulary
 from directory.offers.visibility import visible_clause
-from directory.opendata import formats
-from directory.referrals import sheet as referral_sheet
 from directory.search import agenda, map_points
 from directory.search import engine as search
+from directory.search.forms import InfoReportForm
 
 SAVED_MAX = 100  # most offers on one "Meine Angebote" link
 
@@ -198,7 +195,7 @@ def offer_detail(offer_id: int):
          "icon": icon, "category": category}
         for loc in offer.locations if loc.lat is not None
     ]
-    share_url = referral_sheet.offer_url(offer.id, locale)
+    share_url = links.offer_url(offer.id, locale)
     return render_template(
         "search/offer.html",
         offer=offer,
@@ -218,7 +215,7 @@ def offer_qr(offer_id: int):
     """A QR code of the offer page's public address (drawn here, no third party)."""
     if db.session.scalar(select(Offer.id).where(Offer.id == offer_id, search.visible_clause(dt.date.today()))) is None:
         abort(404)
-    svg = referral_sheet.qr_svg(referral_sheet.offer_url(offer_id, current_language()))
+    svg = links.qr_svg(links.offer_url(offer_id, current_language()))
     response = current_app.response_class(svg, mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "public, max-age=86400"
     return cookieless(response)
@@ -255,25 +252,10 @@ def saved_offers():
     ids_text = ",".join(str(o.id) for o in offers)
     return render_template(
         "search/saved.html", offers=offers, vocab=vocabulary.load(locale), asked=len(ids),
-        share_url=referral_sheet.public_base_url() + (f"/{locale}" if locale != "de" else "")
+        share_url=links.public_base_url() + (f"/{locale}" if locale != "de" else "")
         + "/meine-angebote" + (f"?ids={ids_text}" if ids_text else ""),
         stale_before=dt.date.today() - dt.timedelta(days=current_app.config["STALE_AFTER_DAYS"]),
     )
-
-
-@bp.get("/angebote/<int:offer_id>/termine/<int:slot_id>.ics")
-def slot_ics(offer_id: int, slot_id: int):
-    """One date of an offer for the phone's calendar."""
-    offer = db.session.scalar(select(Offer).where(Offer.id == offer_id, search.visible_clause(dt.date.today()))
-                              .options(selectinload(Offer.schedules), selectinload(Offer.locations),
-                                       selectinload(Offer.organization)))
-    if offer is None or slot_id not in {s.id for s in offer.schedules}:
-        abort(404)
-    offer_url = lambda o: referral_sheet.offer_url(o.id, current_language())  # noqa: E731
-    body = formats.calendar([offer], offer_url, request.host.split(":")[0], offer.title[:200], slot_id=slot_id)
-    response = current_app.response_class(body, mimetype="text/calendar")
-    response.headers["Content-Disposition"] = f'attachment; filename="termin-{offer_id}-{slot_id}.ics"'
-    return cookieless(response)
 
 
 @bp.get("/termine")

@@ -7,7 +7,7 @@ import types
 import pytest
 from sqlalchemy import func, select
 
-from directory.core import i18n
+from directory.core import i18n, links
 from directory.extensions import db
 from directory.models import OfferTranslation, Referral, ReferralOffer
 from directory.referrals import sheet as referral_sheet
@@ -214,7 +214,7 @@ def test_qr_code_encodes_the_offer_url(app):
     import qrcode
 
     url = "https://wegweiser.minden.example/fa/angebote/12"
-    svg = referral_sheet.qr_svg(url)
+    svg = links.qr_svg(url)
     expected = qrcode.QRCode(border=2)
     expected.add_data(url)
     expected.make(fit=True)

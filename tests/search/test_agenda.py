@@ -56,11 +56,11 @@ def test_agenda_lists_events_of_the_coming_weeks_and_weekly_slots_for_today(clie
 
 
 def test_each_date_can_be_added_to_the_calendar(client, festival):
-    response = client.get(f"/angebote/{festival['event']}/termine/{festival['event_slot']}.ics")
+    response = client.get(f"/api/v1/offers/{festival['event']}.ics?slot={festival['event_slot']}")
     assert response.status_code == 200 and response.mimetype == "text/calendar"
     events = Calendar.from_ical(response.data).walk("VEVENT")
     assert len(events) == 1 and str(events[0]["summary"]) == "Lichterfest"
     assert events[0].decoded("dtstart").date() == dt.date.today() + dt.timedelta(days=10)
-    assert client.get(f"/angebote/{festival['weekly']}/termine/{festival['event_slot']}.ics").status_code == 404
+    assert client.get(f"/api/v1/offers/{festival['weekly']}.ics?slot={festival['event_slot']}").status_code == 404
     page = client.get(f"/angebote/{festival['event']}").get_data(as_text=True)
-    assert f"/angebote/{festival['event']}/termine/{festival['event_slot']}.ics" in page
+    assert f"/api/v1/offers/{festival['event']}.ics?slot={festival['event_slot']}" in page
