@@ -201,7 +201,8 @@ def gunicorn(url: str, workers: int, page_cache: bool = True):
 _connections: dict[int, http.client.HTTPConnection] = {}
 
 
-def get(port: int, path: str) -> tuple[int, bytes, float]:
+def get(port: int, path: str, retry: bool = True) -> tuple[int, bytes, float]:
+    """One GET on a kept-alive connection (a new one when the server closed the old one)."""
     conn = _connections.get(port) or http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     _connections[port] = conn
     started = time.perf_counter()
@@ -212,6 +213,8 @@ def get(port: int, path: str) -> tuple[int, bytes, float]:
     except (OSError, http.client.HTTPException):
         conn.close()
         _connections.pop(port, None)
+        if retry:  # gunicorn closes idle keep-alive connections after a few seconds
+            return get(port, path, retry=False)
         raise
     return response.status, body, (time.perf_counter() - started) * 1000
 
