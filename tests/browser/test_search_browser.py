@@ -101,7 +101,7 @@ def test_my_location_asks_the_browser_only_when_pressed(live_server, page_factor
     assert "near=52.29000%2C8.93550" in page.url
     assert page.locator(".results").get_attribute("data-near-lat") == "52.29"
     assert page.locator("#sort").input_value() == "distance"
-    assert page.locator(".tag--distance").count() >= 1
+    assert page.locator(".offer-card__distance").count() >= 1
     assert not page.js_errors and not page.request_log.foreign()
     screenshot(page, "search-my-location")
 
@@ -110,7 +110,7 @@ def test_my_location_is_not_offered_without_javascript(live_server, page_factory
     page = page_factory(java_script_enabled=False)
     page.goto(live_server.url + "/?near=32427")
     assert not page.locator(".locate-me").is_visible()
-    assert page.locator(".tag--distance").count() >= 1
+    assert page.locator(".offer-card__distance").count() >= 1
 
 
 @pytest.mark.parametrize("lang", ["ar", "uk", "de"])
