@@ -39,7 +39,6 @@ from directory.models import (
     Offer,
     OfferStatus,
     Schedule,
-    SearchChange,
     change_generation,
     offer_challenge,
     offer_language,
@@ -87,7 +86,7 @@ class SearchIndex:
     def build(cls, session) -> "SearchIndex":
         started = time.perf_counter()
         conn = session.connection()
-        index = cls(current_generation(session))
+        index = cls(change_generation())
         rows = _fetch(conn, select(
             Offer.id, Offer.status == OfferStatus.published.value, Offer.valid_to, Offer.last_confirmed,
         ).order_by(Offer.id))
@@ -344,10 +343,6 @@ def period_clause(period: str):
     if period == "afternoon":
         return and_(Schedule.opens_at < FIVE_PM, Schedule.closes_at > NOON)
     return Schedule.closes_at > FIVE_PM
-
-
-def current_generation(session) -> int:
-    return session.scalar(select(func.max(SearchChange.id))) or 0
 
 
 class IndexHolder:
