@@ -23,6 +23,8 @@ import pytest
 from flask_sqlalchemy.session import Session as FlaskSession
 from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, delete, event, text
+from werkzeug.security import check_password_hash as _check_password_hash
+from werkzeug.security import generate_password_hash as _generate_password_hash
 
 from directory import create_app
 from directory.extensions import db
@@ -159,6 +161,71 @@ def make_app(url: str, **overrides):
     app = create_app(config)
     app.jinja_env.bytecode_cache = TEMPLATES
     return app
+
+
+class RememberedHashes:
+    """werkzeug's scrypt, computed once per (password, method) and per (hash, password).
+
+    A real scrypt hash costs 0.15 s; the suite signs in hundreds of times with a few
+    passwords. Hashes stay real scrypt hashes (same salt within one test process).
+    """
+
+    def __init__(self):
+        self.made: dict[tuple, str] = {}
+        self.checked: dict[tuple, bool] = {}
+
+    def generate(self, password: str, method: str = "scrypt", salt_length: int = 16) -> str:
+        key = (password, method, salt_length)
+        if key not in self.made:
+            self.made[key] = _generate_password_hash(password, method=method, salt_length=salt_length)
+        return self.made[key]
+
+    def check(self, pwhash: str, password: str) -> bool:
+        key = (pwhash, password)
+        if key not in self.checked:
+            self.checked[key] = _check_password_hash(pwhash, password)
+        return self.checked[key]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def remembered_password_hashes():
+    from importlib import import_module
+
+    modules = [import_module(name) for name in
+               ("directory.models.accounts", "directory.accounts.auth", "directory.accounts.views")]
+    hashes = RememberedHashes()
+    patch = pytest.MonkeyPatch()
+    for module in modules:
+        if hasattr(module, "generate_password_hash"):
+            patch.setattr(module, "generate_password_hash", hashes.generate)
+        if hasattr(module, "check_password_hash"):
+            patch.setattr(module, "check_password_hash", hashes.check)
+    yield hashes
+    patch.undo()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def remembered_url_builders():
+    """werkzeug compiles two URL builder functions per rule for every new app; each test makes
+    an app with the same ~100 rules. The builders are plain functions of the rule's parts, so
+    one compiled builder serves every rule with the same parts."""
+    from werkzeug.routing.rules import Rule
+
+    original = Rule._compile_builder
+    compiled: dict[tuple, object] = {}
+
+    def compile_builder(rule, append_unknown=True):
+        defaults = rule.defaults or {}
+        key = (rule.rule, tuple(rule._trace), append_unknown,
+               tuple(sorted((k, repr(v), type(rule._converters.get(k)).__name__) for k, v in defaults.items())))
+        if key not in compiled:
+            compiled[key] = original(rule, append_unknown)
+        return compiled[key]
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(Rule, "_compile_builder", compile_builder)
+    yield
+    patch.undo()
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,8 @@ LIST = ("Träger;Was;Zielgruppe;Sprachen;Straße;PLZ;Zeiten;Kosten\n"
         "Sportbund;Lauftreff;Jugendliche;Deutsch;Irgendwo 5;99999;dienstags 18–19 Uhr;1,50 €\n")
 
 
-def test_moderator_imports_a_list_in_the_browser(app, page_factory, tmp_path):
+def test_moderator_imports_a_list_in_the_browser(committed_app, page_factory, tmp_path):
+    app = committed_app
     user = User(email="mod@example.org", role="moderator", display_name="Moderatorin")
     user.set_password("ein-langes-passwort")
     db.session.add(user)
@@ -73,6 +74,7 @@ def test_moderator_imports_a_list_in_the_browser(app, page_factory, tmp_path):
     db.session.expire_all()
     assert sorted(db.session.scalars(select(Offer.title))) == ["Elterncafé", "Frauenfrühstück", "Lauftreff"]
     flagged = db.session.scalar(select(Offer).where(Offer.title == "Lauftreff"))
+    db.session.commit()  # end the read transaction: the server's threads use their own connections
     with LiveServer(app) as server:
         page = page_factory()
         page.goto(server.url + "/de/anmelden")
