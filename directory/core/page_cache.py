@@ -27,6 +27,7 @@ MAX_ENTRY_BYTES = 512 * 1024
 MAX_TOTAL_BYTES = 48 * 1024 * 1024
 CACHED_MIMETYPES = ("text/html", "application/json", "application/geo+json")
 DROPPED_HEADERS = {"set-cookie", "date", "content-length"}
+CARDS = 5000  # rendered result cards kept per app process (about 2 KB each)
 
 
 class PageCache:
@@ -87,8 +88,60 @@ def cached(view, cache: PageCache):
     return wrapper
 
 
+class Fragments:
+    """Parts of pages that many requests share (the results map, a vocabulary's GeoJSON), kept
+    for one state of the data: the key given is extended by the data generation. Used whether
+    or not whole pages are cached; small (FRAGMENTS entries, least recently used dropped)."""
+
+    def __init__(self, size: int = 64):
+        self.size = size
+        self.entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def peek(self, key):
+        """The value kept for ``key`` in the current state of the data, or None."""
+        key = (key, change_generation())
+        with self._lock:
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key]
+        return None
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self.entries[(key, change_generation())] = value
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+    def get(self, key, make):
+        key = (key, change_generation())
+        with self._lock:
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key]
+        value = make()
+        with self._lock:
+            self.entries[key] = value
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+        return value
+
+
+def fragment(key, make):
+    """``make()``'s value for ``key`` in the current state of the data, made once."""
+    return current_app.extensions["fragments"].get(key, make)
+
+
+def cards() -> Fragments:
+    """Rendered result cards, per offer, language and state of the data (the HTML of a result
+    card depends on nothing else): a search renders only the cards not kept yet."""
+    return current_app.extensions["cards"]
+
+
 def init_app(app: Flask, endpoints: tuple[str, ...]) -> None:
     """Serve the given endpoints through one cache per app."""
+    app.extensions["fragments"] = Fragments()
+    app.extensions["cards"] = Fragments(size=CARDS)
     cache = app.extensions["page_cache"] = PageCache()
     for endpoint in endpoints:
         app.view_functions[endpoint] = cached(app.view_functions[endpoint], cache)

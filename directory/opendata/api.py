@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from directory.core import paging
 from directory.core.geo import app_geocoder
@@ -17,6 +18,7 @@ from directory.core.http import cookieless
 from directory.core.i18n import available, current_language
 from directory.core.params import ParamError, Params
 from directory.extensions import csrf
+from directory.models import Offer
 from directory.offers import vocabulary
 from directory.opendata import data as api_data
 from directory.opendata import formats, hsds, openapi, shapes
@@ -108,8 +110,7 @@ def offers():
         items = search.toggled_args(request.args, param, value)
         return _abs("api.offers") + ("?" + urlencode(items) if items else "")
 
-    result = search.run(query, vocab, toggle_url)
-    api_data.load_challenges(result.offers)
+    result = search.run(query, vocab, toggle_url, load=(selectinload(Offer.challenges),))
     pages = result.pages
     html_params = [(k, v) for k, v in params if k not in ("per_page", "page")]
     links = shapes.OfferLinks(

@@ -176,14 +176,6 @@ def matching_offers(query: search.SearchQuery, limit: int = MAX_EXPORT) -> list[
     return list(db.session.scalars(stmt.options(*OFFER_LOADS).limit(limit)))
 
 
-def load_challenges(offers: list[Offer]) -> None:
-    """search.run() does not load the challenges; fetch them for a page in one query."""
-    if offers:
-        list(db.session.scalars(
-            select(Offer).where(Offer.id.in_([o.id for o in offers])).options(selectinload(Offer.challenges))
-        ))
-
-
 def visible_offer(offer_id: int, today: dt.date | None = None) -> Offer | None:
     return db.session.scalar(
         select(Offer)
@@ -305,6 +297,7 @@ def vocabularies_shape(vocab: Vocabulary) -> shapes.Vocabularies:
         fields_of_action=labelled(vocab.fields),
         challenges=[shapes.VocabularyChallenge(code=t.code, label=t.label, field=t.group)
                     for t in vocab.challenges.values()],
+        when=[shapes.CodeLabel(code=w, label=str(label)) for w, label in search.WHEN_OPTIONS.items()],
         weekdays=[shapes.CodeLabel(code=d, label=str(search.WEEKDAY_LABELS[d])) for d in WEEKDAYS],
         times_of_day=[shapes.CodeLabel(code=p, label=str(label)) for p, label in search.TIMES_OF_DAY.items()],
         radius_km=list(search.RADIUS_OPTIONS),

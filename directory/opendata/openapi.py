@@ -97,6 +97,13 @@ def search_parameters(vocab: Vocabulary) -> list[dict]:
         _multi("challenge", list(vocab.challenges), "Workshop challenge (IKON taxonomy code)."),
         _multi("category", list(vocab.categories), "Kind of offer."),
         _param("free", {"type": "string", "enum": ["1"]}, "only offers free of charge"),
+        _param("when", {"type": "array", "maxItems": search.MAX_VALUES_PER_PARAM,
+                        "items": {"type": "string",
+                                  "pattern": "^(" + "|".join(search.WHEN_OPTIONS) + r"|\d{4}-\d{2}-\d{2})$"}},
+               "Takes place on these days: `today`, `tomorrow`, `weekend` (the coming one), `week` "
+               "(today and the six days after) or a date `YYYY-MM-DD` (at most a year from today); weekly "
+               "slots and one-off dates. Repeat the parameter for several values (OR).",
+               style="form", explode=True),
         _multi("day", list(WEEKDAYS), "Weekday with a current slot."),
         _multi("time", list(search.TIMES_OF_DAY), "Time of day with a current slot."),
         _param("radius", {"type": "string", "enum": [str(r) for r in search.RADIUS_OPTIONS]},

@@ -325,6 +325,7 @@ class Vocabularies(Shape):
     categories: list[CodeLabel]
     fields_of_action: list[CodeLabel]
     challenges: list[VocabularyChallenge]
+    when: list[CodeLabel]
     weekdays: list[CodeLabel]
     times_of_day: list[CodeLabel]
     radius_km: list[int]

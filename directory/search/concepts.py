@@ -37,11 +37,13 @@ GENERIC = {text.stem(w) for w in (
 MIN_KEY_LENGTH = 3
 # the weekday labels' msgids (the search engine's WEEKDAY_LABELS), Monday first
 WEEKDAY_NAMES = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
+# the "when" labels' msgids (the search engine's WHEN_OPTIONS)
+WHEN_NAMES = {"today": "Heute", "tomorrow": "Morgen", "weekend": "Am Wochenende", "week": "Diese Woche"}
 
 
 @dataclass(frozen=True)
 class Concept:
-    param: str  # the search parameter: category, target, language, district, challenge, day
+    param: str  # the search parameter: category, target, language, district, challenge, day, when
     code: str
 
 
@@ -86,6 +88,7 @@ def _terms_of(label: str, min_length: int = MIN_KEY_LENGTH) -> list[str]:
 
 def build(locales=tuple(INTERFACE_LANGUAGES)) -> ConceptIndex:
     labels: dict[Concept, set[str]] = defaultdict(set)
+    when_labels: dict[Concept, set[str]] = defaultdict(set)
     for locale in locales:
         vocab = vocabulary.load(locale)
         for param, terms in (("category", vocab.categories), ("target", vocab.target_groups),
@@ -98,6 +101,8 @@ def build(locales=tuple(INTERFACE_LANGUAGES)) -> ConceptIndex:
         translations = translations_for(locale)
         for day, msgid in zip(WEEKDAYS, WEEKDAY_NAMES):
             labels[Concept("day", day)].add(translations.gettext(msgid) if locale != "de" else msgid)
+        for code, msgid in WHEN_NAMES.items():
+            when_labels[Concept("when", code)].add(translations.gettext(msgid) if locale != "de" else msgid)
 
     words: dict[str, set[Concept]] = defaultdict(set)
     for concept, names in labels.items():
@@ -116,6 +121,14 @@ def build(locales=tuple(INTERFACE_LANGUAGES)) -> ConceptIndex:
     words = defaultdict(set, {t: specific(cs) for t, cs in words.items() if specific(cs)})
 
     phrases = []
+    # "Diese Woche" names this week only as a whole ("Woche" alone does not)
+    for concept, names in when_labels.items():
+        for name in names:
+            terms = _terms_of(name)
+            if len(terms) == 1:
+                words[terms[0]].add(concept)
+            elif terms:
+                phrases.append((frozenset(terms), concept))
     synonyms = yaml.safe_load(SYNONYMS.read_text(encoding="utf-8")) or {}
     same_words: dict[str, set[str]] = defaultdict(set)
     for names in synonyms.pop("same_words", None) or ():

@@ -16,9 +16,11 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable, Iterable
 
 from flask import current_app, has_app_context
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from pyroaring import BitMap
 from sqlalchemy import Select, and_, case, distinct, false, func, literal, or_, select
@@ -64,6 +66,14 @@ TIMES_OF_DAY = {
     "afternoon": _l("Nachmittags (12–17 Uhr)"),
     "evening": _l("Abends (ab 17 Uhr)"),
 }
+WHEN_OPTIONS = {
+    # when: (label) – the span is computed by when_span
+    "today": _l("Heute"),
+    "tomorrow": _l("Morgen"),
+    "weekend": _l("Am Wochenende"),
+    "week": _l("Diese Woche"),
+}
+MAX_DAYS_AHEAD = 366  # a date for "when" at most this far from today
 WEEKDAY_LABELS = {
     "mon": _l("Montag"), "tue": _l("Dienstag"), "wed": _l("Mittwoch"), "thu": _l("Donnerstag"),
     "fri": _l("Freitag"), "sat": _l("Samstag"), "sun": _l("Sonntag"),
@@ -132,6 +142,17 @@ class Facet:
     bit_counts: Callable = None  # (index, query, hide_after_days, scope BitMap) -> {value: count}
     grouped: Callable[[Vocabulary, str], str | None] | None = None
     hide_empty: bool = False
+
+    def label(self, vocab: Vocabulary, code: str) -> str:
+        """The value's name: from the vocabulary, or for a distance or a date its own."""
+        labels = self.values(vocab)
+        if code in labels:
+            return labels[code]
+        if self.param == "radius":
+            return f"≤ {code} km"
+        if self.param == "when":
+            return when_label(code)
+        return code
 
 
 def _counts_in_table(table, column):
@@ -207,6 +228,71 @@ def _time_counts(q: SearchQuery, base_ids: Select) -> dict[str, int]:
     return dict(zip(TIMES_OF_DAY, row))
 
 
+def when_span(value: str, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The days (first, last) a "when" value means: today, tomorrow, the coming weekend (today
+    if it is Sunday), this week (today and the six days after) or one date (YYYY-MM-DD)."""
+    if value == "today":
+        return today, today
+    if value == "tomorrow":
+        return today + dt.timedelta(days=1), today + dt.timedelta(days=1)
+    if value == "week":
+        return today, today + dt.timedelta(days=6)
+    if value == "weekend":
+        if today.weekday() == 6:
+            return today, today
+        saturday = today + dt.timedelta(days=(5 - today.weekday()) % 7)
+        return saturday, saturday + dt.timedelta(days=1)
+    day = dt.date.fromisoformat(value)
+    return day, day
+
+
+def when_label(value: str) -> str:
+    if value in WHEN_OPTIONS:
+        return str(WHEN_OPTIONS[value])
+    return str(_l("Am %(day)s", day=format_date(dt.date.fromisoformat(value), "full")))
+
+
+def _read_when(params: Params, today: dt.date) -> list[str]:
+    values = []
+    for raw in params.many("when", max_values=MAX_VALUES_PER_PARAM):
+        if raw in WHEN_OPTIONS:
+            values.append(raw)
+            continue
+        try:
+            day = dt.date.fromisoformat(raw) if len(raw) == 10 else None
+        except ValueError:
+            day = None
+        if day is None or abs((day - today).days) > MAX_DAYS_AHEAD:
+            params.error("when", _l("Ungültiges Datum: %(value)s. Bitte so angeben: 2026-12-24.", value=raw[:40]))
+            continue
+        values.append(day.isoformat())
+    return list(dict.fromkeys(values))
+
+
+def _occurs_clause(first: dt.date, last: dt.date) -> ColumnElement[bool]:
+    """A slot that takes place on a day from first to last (a span of at most a week)."""
+    weekly = []
+    for n in range(min((last - first).days, 6) + 1):
+        day = first + dt.timedelta(days=n)
+        weekly.append(and_(Schedule.weekday == day.weekday(),
+                           or_(Schedule.valid_from.is_(None), Schedule.valid_from <= day),
+                           or_(Schedule.valid_to.is_(None), Schedule.valid_to >= day)))
+    return or_(and_(Schedule.date.is_not(None), Schedule.date.between(first, last)),
+               and_(Schedule.date.is_(None), or_(*weekly)))
+
+
+def _when_clause(q: SearchQuery, values: list[str]) -> ColumnElement[bool]:
+    spans = [when_span(v, q.today) for v in values]
+    return Offer.id.in_(select(Schedule.offer_id).where(or_(*(_occurs_clause(a, b) for a, b in spans))))
+
+
+def _when_counts(q: SearchQuery, base_ids: Select) -> dict[str, int]:
+    columns = [func.count(distinct(case((_occurs_clause(*when_span(v, q.today)), Schedule.offer_id))))
+               for v in WHEN_OPTIONS]
+    row = db.session.execute(select(*columns).where(Schedule.offer_id.in_(base_ids))).one()
+    return dict(zip(WHEN_OPTIONS, row))
+
+
 def _radius_clause(q: SearchQuery, values: list[str]) -> ColumnElement[bool]:
     radius = float(values[0])
     return Offer.id.in_(
@@ -266,6 +352,14 @@ def _time_bit_counts(ix, q, hide, scope):
     return {p: scope.intersection_cardinality(ix.slots(q.today, hide, q.values("day"), [p])) for p in TIMES_OF_DAY}
 
 
+def _when_bits(ix, q, _hide, values):
+    return BitMap.union(BitMap(), *(ix.occurring(*when_span(v, q.today)) for v in values))
+
+
+def _when_bit_counts(ix, q, _hide, scope):
+    return {v: scope.intersection_cardinality(ix.occurring(*when_span(v, q.today))) for v in WHEN_OPTIONS}
+
+
 def _radius_bits(ix, q, _hide, values):
     return ix.within(q.near, float(values[0]))
 
@@ -316,6 +410,12 @@ FACETS: tuple[Facet, ...] = (
         lambda _q, vals: Offer.is_free.is_(True),
         _free_counts, _l("Ungültiger Wert für „kostenlos“: %(value)s"),
         lambda ix, _q, _hide, _values: ix.values["free"]["1"], _free_bit_counts,
+    ),
+    Facet(
+        "when", _l("Wann"),
+        lambda v: {w: str(label) for w, label in WHEN_OPTIONS.items()},
+        _when_clause, _when_counts, _l("Ungültiges Datum: %(value)s. Bitte so angeben: 2026-12-24."),
+        _when_bits, _when_bit_counts,
     ),
     Facet(
         "day", _l("Wochentag"),
@@ -374,6 +474,11 @@ def read(params: Params, vocab: Vocabulary, geocoder: Geocoder | None, per_page:
                 continue
             query.radius = radius
             query.selected["radius"] = [_radius_key(radius)]
+            continue
+        if facet.param == "when":
+            values = _read_when(params, query.today)
+            if values:
+                query.selected["when"] = values
             continue
         values = params.many(facet.param, facet.values(vocab), facet.error, max_values=MAX_VALUES_PER_PARAM)
         if values:
@@ -569,7 +674,7 @@ def ordered(stmt: Select, query: SearchQuery) -> Select:
         rank = fulltext.ranking(db.engine.dialect.name, Offer.__table__, list(dict.fromkeys(terms)))
         return (stmt.outerjoin(rank, rank.c.offer_id == Offer.id)
                 .order_by(matched.desc(), valued.desc(), func.coalesce(rank.c.rank, 0), Offer.title, Offer.id))
-    return stmt.order_by(Offer.last_confirmed.is_(None), Offer.last_confirmed.desc(), Offer.title, Offer.id)
+    return stmt.order_by(*search_index.default_order())
 
 
 @dataclass
@@ -594,8 +699,18 @@ class FacetResult:
 class SearchResult:
     query: SearchQuery
     total: int
-    offers: list[Offer]
+    ids: list[int]  # the page's offers, in order
     facets: list[FacetResult]
+    load: tuple = ()  # loader options for what the caller needs of the offers
+
+    @cached_property
+    def offers(self) -> list[Offer]:
+        """The page's offers with what a result card shows (loaded when first asked for)."""
+        return _load_page(self.ids, self.load)
+
+    def load_offers(self, ids: list[int]) -> dict[int, Offer]:
+        """Some of the page's offers (those not rendered yet), by id."""
+        return {o.id: o for o in _load_page(ids, self.load)}
 
     @property
     def window(self) -> paging.Window:
@@ -614,7 +729,9 @@ def build_facets(query: SearchQuery, vocab: Vocabulary, counts: dict[str, dict[s
             continue
         selected = set(query.values(facet.param))
         values = []
-        for code, label in facet.values(vocab).items():
+        labels = dict(facet.values(vocab))
+        labels.update((code, facet.label(vocab, code)) for code in query.values(facet.param) if code not in labels)
+        for code, label in labels.items():
             n = counts[facet.param].get(code, 0)
             if facet.hide_empty and n == 0 and code not in selected:
                 continue
@@ -628,11 +745,12 @@ def build_facets(query: SearchQuery, vocab: Vocabulary, counts: dict[str, dict[s
     return results
 
 
-def _load_page(ids: list[int]) -> list[Offer]:
+def _load_page(ids: list[int], load=()) -> list[Offer]:
     if not ids:
         return []
     loaded = {o.id: o for o in db.session.scalars(
         select(Offer).where(Offer.id.in_(ids)).options(
+            *load,
             joinedload(Offer.organization),
             joinedload(Offer.category),
             selectinload(Offer.languages),
@@ -695,13 +813,14 @@ def sort_order(ix, query: SearchQuery, matched, word_scores) -> list:
     return ["default"]
 
 
-def run(query: SearchQuery, vocab: Vocabulary, toggle_url: Callable[[str, str], str]) -> SearchResult:
-    """One page of results with every facet's counts (the map's points: search/map_points.py)."""
+def run(query: SearchQuery, vocab: Vocabulary, toggle_url: Callable[[str, str], str], load=()) -> SearchResult:
+    """One page of results with every facet's counts (the map's points: search/map_points.py).
+    ``load``: loader options for what a caller needs of the offers beyond the result cards."""
     ix, ev, word_scores = evaluate(query)
     start = (query.page - 1) * query.per_page
     order = sort_order(ix, query, ev.matched, word_scores)
-    offers = _load_page(ix.top(ev.matched, start, start + query.per_page, order))
-    return SearchResult(query, len(ev.matched), offers, build_facets(query, vocab, ev.counts, toggle_url))
+    ids = ix.top(ev.matched, start, start + query.per_page, order)
+    return SearchResult(query, len(ev.matched), ids, build_facets(query, vocab, ev.counts, toggle_url), load)
 
 
 def facet_counts(query: SearchQuery) -> dict[str, dict[str, int]]:
@@ -714,9 +833,8 @@ def describe(query: SearchQuery, vocab: Vocabulary) -> list[str]:
     if query.q:
         parts.append(str(_l("„%(text)s“", text=query.q)))  # quotation marks of the language
     for facet in FACETS:
-        labels = facet.values(vocab)
         for v in query.values(facet.param):
-            parts.append(labels.get(v, f"≤ {v} km"))
+            parts.append(facet.label(vocab, v))
     if query.near is not None:
         parts.append(str(_l("nahe %(place)s", place=query.near.label or query.near_text)))
     return parts

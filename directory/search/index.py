@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from pyroaring import BitMap
-from sqlalchemy import String, and_, cast, func, select
+from sqlalchemy import String, and_, case, cast, func, select
 
 from directory.core.geo import KM_PER_DEGREE_LAT, GeoPoint, km_per_degree_lon
 from directory.extensions import db
@@ -77,6 +77,7 @@ class SearchIndex:
         self.built_at = time.monotonic()
         self.build_seconds = 0.0
         self._per_day: dict[tuple[int, int], tuple[BitMap, dict]] = {}
+        self._spans: dict[tuple[int, int], BitMap] = {}
         self._text: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
 
@@ -113,17 +114,20 @@ class SearchIndex:
         index.point_offer, index.point_location, index.point_lat, index.point_lon = _columns(
             places, (np.int64, np.int64, np.float64, np.float64))
         slots = _fetch(conn, select(
-            Schedule.offer_id, Schedule.weekday, Schedule.date, Schedule.valid_to,
+            Schedule.offer_id, Schedule.weekday, Schedule.date, Schedule.valid_to, Schedule.valid_from,
             *(period_clause(p) for p in PERIODS),
         ))
         index.slot_offer, index.slot_day = _columns([s[:2] for s in slots], (np.int64, np.int64))
+        index.slot_date = _ordinals([s[2] for s in slots])  # NEVER: weekly
+        index.slot_to = _ordinals([s[3] for s in slots])
+        index.slot_from = _ordinals([s[4] for s in slots])
+        index.slot_from[index.slot_from == NEVER] = 0  # no start: valid since always
         # a slot is current until the earlier of its one-off date and its end of validity
-        index.slot_expiry = np.minimum(_ordinals([s[2] for s in slots]), _ordinals([s[3] for s in slots]))
-        index.slot_period = {p: np.array([bool(s[4 + n]) for s in slots], dtype=bool) for n, p in enumerate(PERIODS)}
+        index.slot_expiry = np.minimum(index.slot_date, index.slot_to)
+        index.slot_period = {p: np.array([bool(s[5 + n]) for s in slots], dtype=bool) for n, p in enumerate(PERIODS)}
         # sort orders as the database sorts (its collation for titles): rank = position
         index.ranks = {
-            "default": index._ranks(_fetch(conn, select(Offer.id).order_by(
-                Offer.last_confirmed.is_(None), Offer.last_confirmed.desc(), Offer.title, Offer.id))),
+            "default": index._ranks(_fetch(conn, select(Offer.id).order_by(*default_order()))),
             "title": index._ranks(_fetch(conn, select(Offer.id).order_by(Offer.title, Offer.id))),
             "updated": index._ranks(_fetch(conn, select(Offer.id).order_by(Offer.updated_at.desc(), Offer.id.desc()))),
         }
@@ -171,6 +175,23 @@ class SearchIndex:
         slots = self._day(today, hide_after_days)[1]
         keys = [(d, t) for d in ([WEEKDAYS.index(x) for x in days] or [None]) for t in (times or [None])]
         return BitMap.union(*(slots[k] for k in keys)) if len(keys) > 1 else slots[keys[0]]
+
+    def occurring(self, start: dt.date, end: dt.date) -> BitMap:
+        """Offers with a slot that takes place on a day from ``start`` to ``end`` (inclusive):
+        a one-off date in the span, or a weekly slot on one of its weekdays, valid that day."""
+        key = (start.toordinal(), end.toordinal())
+        cached = self._spans.get(key)
+        if cached is None:
+            first, last = key
+            weekly = self.slot_date == NEVER
+            mask = ~weekly & (self.slot_date >= first) & (self.slot_date <= last)
+            for day in range(first, min(last, first + 6) + 1):
+                mask |= (weekly & (self.slot_day == dt.date.fromordinal(day).weekday())
+                         & (self.slot_from <= day) & (self.slot_to >= day))
+            cached = self._spans[key] = _bits(self.slot_offer[mask])
+            if len(self._spans) > 64:
+                self._spans.pop(next(iter(self._spans)))
+        return cached
 
     # --- distances ------------------------------------------------------------------------
 
@@ -229,7 +250,7 @@ class SearchIndex:
     def top(self, matched: BitMap, start: int, stop: int, order=("default",)) -> list[int]:
         """The ids at positions [start, stop) of the result set, sorted by ``order``: a list of
         :class:`Scores` (their keys, +inf where an offer has none) and the index's own orders
-        "default" (last confirmed, title), "title" and "updated"; ties by id."""
+        "default" (:func:`default_order`), "title" and "updated"; ties by id."""
         if not matched or start >= len(matched):
             return []
         ids = np.asarray(matched.to_array(), dtype=np.int64)
@@ -334,6 +355,25 @@ def _columns(rows, dtypes) -> tuple[np.ndarray, ...]:
     if not rows:
         return tuple(np.empty(0, dtype=d) for d in dtypes)
     return tuple(np.array(column, dtype=d) for column, d in zip(zip(*rows), dtypes))
+
+
+# target groups of people who work with newcomers rather than newcomers themselves
+PROFESSIONAL_TARGETS = ("employers", "associations")
+
+
+def for_professionals_only():
+    """1 for an offer whose target groups are all professional ones (employers, associations
+    and volunteers), else 0: the landing order lists what newcomers can go to first."""
+    others = select(offer_target_group.c.offer_id).where(
+        offer_target_group.c.target_group_code.not_in(PROFESSIONAL_TARGETS))
+    return case((and_(Offer.id.in_(select(offer_target_group.c.offer_id)), Offer.id.not_in(others)), 1), else_=0)
+
+
+def default_order():
+    """The order without words or place: offers for newcomers before those for professionals
+    only, then the most recently confirmed, then by title (the definition the SQL sort uses too)."""
+    return (for_professionals_only(), Offer.last_confirmed.is_(None), Offer.last_confirmed.desc(), Offer.title,
+            Offer.id)
 
 
 def period_clause(period: str):

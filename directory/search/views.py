@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 from urllib.parse import urlencode
 
@@ -11,6 +12,7 @@ from flask import (
     current_app,
     flash,
     g,
+    get_template_attribute,
     redirect,
     render_template,
     request,
@@ -20,11 +22,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from directory.core import directions, links, maps, paging, pictograms
+from directory.core import directions, links, maps, page_cache, paging, pictograms
 from directory.core.errors import error_response
 from directory.core.geo import app_geocoder, distance_km
 from directory.core.http import cookieless
-from directory.core.i18n import current_language
+from directory.core.i18n import current_language, is_simple
 from directory.core.params import ParamError, Params
 from directory.extensions import db, limiter
 from directory.models import District, Location, Offer
@@ -77,26 +79,58 @@ def search_page():
         return _search_url(search.toggled_args(args, param, value))
 
     result = search.run(query, vocab, toggle_url)  # the map fetches its points itself
-    map_parts = maps.results_map(districts_geojson(), maps.map_config(), label=_("Karte der Ergebnisse"),
-                                 points_url=_points_url(search.iter_params(args)))
-    distances = {}
-    if query.near is not None:
-        for offer in result.offers:
-            points = [(loc.lat, loc.lon) for loc in offer.locations if loc.lat is not None]
-            if points:
-                distances[offer.id] = min(distance_km((query.near.lat, query.near.lon), p) for p in points)
+    map_parts = _results_map(locale, _points_url(search.iter_params(args)))
+    stale_before = dt.date.today() - dt.timedelta(days=current_app.config["STALE_AFTER_DAYS"])
     params = search.iter_params(args)
     text_help = _text_help(query, vocab, args, result.total)
     page_url = lambda n: _search_url(paging.page_args(params, n))  # noqa: E731
     return render_template(
         "search/search.html",
         errors=None, result=result, query=query, vocab=vocab, args=args,
-        described=search.describe(query, vocab), map_parts=map_parts, distances=distances,
+        described=search.describe(query, vocab), map_parts=map_parts,
+        cards=_result_cards(result, vocab, locale, stale_before),
         page_url=page_url, clear_url=url_for("public.search_page"),
         active=[(label, toggle_url(param, value)) for param, value, label in _active_filters(query, vocab)],
-        stale_before=dt.date.today() - dt.timedelta(days=current_app.config["STALE_AFTER_DAYS"]),
         near_point=search.near_point(query), **text_help,
     )
+
+
+def _result_cards(result: search.SearchResult, vocab, locale: str, stale_before: dt.date) -> list[str]:
+    """The HTML of the page's result cards. Without a place a card depends only on the offer,
+    the language and the day, so cards already rendered are reused and only the others'
+    offers are loaded; with a place each card says how far it is."""
+    card = get_template_attribute("_macros.html", "offer_card")
+    near = result.query.near
+    if near is not None:
+        cards = []
+        for offer in result.offers:
+            points = [(loc.lat, loc.lon) for loc in offer.locations if loc.lat is not None]
+            distance = min(distance_km((near.lat, near.lon), p) for p in points) if points else None
+            cards.append(card(offer, vocab, distance, stale_before))
+        return cards
+    kept = page_cache.cards()
+    keys = {i: ("card", i, locale, is_simple(), stale_before) for i in result.ids}
+    found = {i: kept.peek(key) for i, key in keys.items()}
+    missing = result.load_offers([i for i, html in found.items() if html is None])
+    for i, offer in missing.items():
+        found[i] = card(offer, vocab, None, stale_before)
+        kept.put(keys[i], found[i])
+    return [found[i] for i in result.ids if found[i] is not None]
+
+
+POINTS_URL_MARK = "/__points_url__"
+
+
+def _results_map(locale: str, points_url: str) -> maps.MapParts:
+    """The results map: the same for every search but for the URL of its points, so it is
+    rendered once per language, host and state of the data and the URL put in."""
+    def render():
+        return maps.results_map(districts_geojson(), maps.map_config(), label=_("Karte der Ergebnisse"),
+                                points_url=POINTS_URL_MARK)
+    parts = page_cache.fragment(("results_map", locale, request.host), render)
+    mark, url = html.escape(POINTS_URL_MARK, quote=True), html.escape(points_url, quote=True)
+    assert parts.body.count(mark) == 1
+    return maps.MapParts(head=parts.head, body=parts.body.replace(mark, url), script=parts.script)
 
 
 def _points_url(params) -> str:
@@ -148,8 +182,8 @@ def _text_help(query: search.SearchQuery, vocab, args, total: int) -> dict:
             if param == "q":
                 label = _("Suchtext „%(text)s“", text=query.q)
             else:
-                labels = search.FACETS_BY_PARAM[param].values(vocab)
-                values = ", ".join(labels.get(v, f"≤ {v} km") for v in query.values(param))
+                facet = search.FACETS_BY_PARAM[param]
+                values = ", ".join(facet.label(vocab, v) for v in query.values(param))
                 label = f"{titles[param]}: {values}"
             relaxed.append((label, n, _search_url(_without(args, param))))
     return {
@@ -164,9 +198,8 @@ def _text_help(query: search.SearchQuery, vocab, args, total: int) -> dict:
 
 def _active_filters(query: search.SearchQuery, vocab: vocabulary.Vocabulary):
     for facet in search.FACETS:
-        labels = facet.values(vocab)
         for value in query.values(facet.param):
-            yield facet.param, value, f"{facet.title}: {labels.get(value, value + ' km')}"
+            yield facet.param, value, f"{facet.title}: {facet.label(vocab, value)}"
 
 
 @bp.get("/angebote/<int:offer_id>")

@@ -33,6 +33,10 @@ QUERIES = [
     {"near": "52.30,8.90", "sort": "distance", "target": "youth"},
     {"sort": "updated"},
     {"q": "café", "sort": "updated"},
+    {"when": "today"},
+    {"when": "week", "time": "evening"},
+    {"when": ["weekend", "tomorrow"], "language": "ar"},
+    {"when": (dt.date.today() + dt.timedelta(days=9)).isoformat()},
 ]
 
 
