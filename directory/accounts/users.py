@@ -1,0 +1,124 @@
+"""Accounts as their owners and the admins change them: one's own name and e-mail, one's
+password, ending sessions; an admin's change of a user's role and whether the account is active.
+
+Name, e-mail, role and state are saved with a version check
+(:func:`~directory.models.concurrency.claim_version` on ``User.version``): a save in between
+raises :class:`VersionConflict`. A new password or a new session token ends the user's other
+sessions (the cookie carries the token, see ``User.get_id``); the caller signs the current
+session in again. The last active admin cannot be demoted or deactivated: the active admins'
+rows are locked (PostgreSQL ``FOR UPDATE``; SQLite runs writers one at a time) before they are
+counted, so two admins demoting each other at once cannot both succeed.
+"""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from directory.extensions import db
+from directory.models import Role, User
+from directory.models.concurrency import VersionConflict, claim_version
+
+__all__ = ["ACCOUNT_FIELDS", "ADMIN_FIELDS", "ROLE_LABELS", "FIELD_LABELS", "EmailTaken", "LastAdmin",
+           "VersionConflict", "email_taken", "account_data", "save_account", "change_password",
+           "end_other_sessions", "admin_data", "set_role_and_state", "describe"]
+
+ACCOUNT_FIELDS = ("display_name", "email")
+ADMIN_FIELDS = ("role", "active")
+ROLE_LABELS = {
+    Role.provider.value: _l("Anbieter"),
+    Role.counsellor.value: _l("Beratung"),
+    Role.moderator.value: _l("Moderation"),
+    Role.admin.value: _l("Administration"),
+}
+FIELD_LABELS = {
+    "display_name": _l("Ihr Name"),
+    "email": _l("E-Mail-Adresse"),
+    "role": _l("Rolle"),
+    "active": _l("Konto aktiv"),
+}
+
+
+class EmailTaken(ValueError):
+    """Another account has this e-mail address."""
+
+
+class LastAdmin(ValueError):
+    """The change would leave no active admin."""
+
+
+def email_taken(email: str, exclude_id: int | None = None) -> bool:
+    stmt = select(User.id).where(func.lower(User.email) == email.strip().lower())
+    if exclude_id is not None:
+        stmt = stmt.where(User.id != exclude_id)
+    return db.session.scalar(stmt.limit(1)) is not None
+
+
+def account_data(user: User) -> dict:
+    return {name: getattr(user, name) for name in ACCOUNT_FIELDS}
+
+
+def save_account(user: User, values: dict, expected_version: int) -> dict:
+    """Set the user's name and e-mail; the changes ``{field: [old, new]}``. Raises EmailTaken
+    or VersionConflict (nothing written). The caller checks the password and commits."""
+    data = {"display_name": " ".join((values.get("display_name") or "").split()),
+            "email": (values.get("email") or "").strip()}
+    if data["email"].lower() != user.email.lower() and email_taken(data["email"], exclude_id=user.id):
+        raise EmailTaken(data["email"])
+    claim_version(user, expected_version)
+    changes = {k: [getattr(user, k), v] for k, v in data.items() if getattr(user, k) != v}
+    for name, (_old, new) in changes.items():
+        setattr(user, name, new)
+    return changes
+
+
+def change_password(user: User, password: str) -> None:
+    """A new password; every session of the user ends (the caller signs the current one in again)."""
+    user.set_password(password)
+
+
+def end_other_sessions(user: User) -> None:
+    """A new session token: every session ends (the caller signs the current one in again)."""
+    user.new_session_token()
+
+
+def admin_data(user: User) -> dict:
+    return {"role": user.role, "active": bool(user.active)}
+
+
+def _other_active_admins(user_id: int) -> int:
+    ids = db.session.scalars(
+        select(User.id).where(User.role == Role.admin.value, User.active.is_(True))
+        .order_by(User.id).with_for_update())
+    return sum(1 for i in ids if i != user_id)
+
+
+def set_role_and_state(user: User, role: str, active: bool, expected_version: int) -> dict:
+    """Change the user's role and whether the account is active; the changes. Deactivating
+    ends the user's sessions. Raises LastAdmin (no active admin would be left) or
+    VersionConflict; the caller commits."""
+    if role not in ROLE_LABELS:
+        raise ValueError(role)
+    was_admin = user.role == Role.admin.value and user.active
+    if was_admin and (role != Role.admin.value or not active) and _other_active_admins(user.id) == 0:
+        raise LastAdmin(user.email)
+    claim_version(user, expected_version)
+    changes = {k: [old, new] for k, old, new in (("role", user.role, role), ("active", bool(user.active), active))
+               if old != new}
+    user.role = role
+    if user.active and not active:
+        user.new_session_token()
+    user.active = active
+    return changes
+
+
+def describe(changes: dict) -> list[tuple[str, str, str]]:
+    """[(label, old text, new text)] for the conflict table."""
+    def text(name, value):
+        if name == "role":
+            return str(ROLE_LABELS.get(value, value))
+        if isinstance(value, bool):
+            return str(_l("ja")) if value else str(_l("nein"))
+        return "–" if value in (None, "") else str(value)
+    order = {name: i for i, name in enumerate(ACCOUNT_FIELDS + ADMIN_FIELDS)}
+    return [(str(FIELD_LABELS.get(name, name)), text(name, old), text(name, new))
+            for name, (old, new) in sorted(changes.items(), key=lambda kv: order.get(kv[0], 99))]
