@@ -40,9 +40,15 @@ def _render(account_form=None, password_form=None, status: int = 200, **ctx):
         role_label=users.ROLE_LABELS.get(current_user.role, current_user.role), **ctx), status
 
 
+def _me():
+    """The signed-in User itself (the domain functions and the version check need the model
+    object, not Flask-Login's proxy)."""
+    return current_user._get_current_object()
+
+
 def _sign_in_again() -> None:
     """The session token changed: keep this session signed in with the new one."""
-    login_user(current_user._get_current_object(), fresh=True)
+    login_user(_me(), fresh=True)
 
 
 @bp.get("/")
@@ -69,7 +75,7 @@ def save_account():
         return _render(account_form=form, status=400)
     submitted = {"display_name": form.display_name.data, "email": new_email}
     try:
-        changes = users.save_account(current_user, submitted, int(version))
+        changes = users.save_account(_me(), submitted, int(version))
         if "email" in changes:
             send_mail(old_email, _("Wegweiser: Ihre E-Mail-Adresse wurde geändert"), _(
                 "Guten Tag,\n\ndie E-Mail-Adresse Ihres Kontos im Wegweiser ist jetzt %(email)s.\n\n"
@@ -82,7 +88,7 @@ def save_account():
         return _render(account_form=form, status=400)
     except users.VersionConflict as conflict:
         db.session.rollback()
-        db.session.refresh(current_user)
+        db.session.refresh(_me())
         form.version.data = str(conflict.current_version)
         form.version.raw_data = [form.version.data]
         current = users.account_data(current_user)
@@ -102,7 +108,7 @@ def change_password():
     if not current_user.check_password(form.old_password.data):
         form.old_password.errors = list(form.old_password.errors) + [_("Das aktuelle Passwort stimmt nicht.")]
         return _render(password_form=form, status=400)
-    users.change_password(current_user, form.password.data)
+    users.change_password(_me(), form.password.data)
     send_mail(current_user.email, _("Wegweiser: Ihr Passwort wurde geändert"), _(
         "Guten Tag,\n\ndas Passwort Ihres Kontos im Wegweiser wurde eben geändert; alle anderen Anmeldungen "
         "sind beendet.\n\nWenn Sie das nicht waren, setzen Sie bitte ein neues Passwort: %(url)s\n",
@@ -118,7 +124,7 @@ def change_password():
 def end_sessions():
     if not ActionForm().validate_on_submit():
         abort(400)
-    users.end_other_sessions(current_user)
+    users.end_other_sessions(_me())
     db.session.commit()
     _sign_in_again()
     flash(_("Sie sind auf allen anderen Geräten abgemeldet."), "info")

@@ -6,8 +6,8 @@ Name, e-mail, role and state are saved with a version check
 raises :class:`VersionConflict`. A new password or a new session token ends the user's other
 sessions (the cookie carries the token, see ``User.get_id``); the caller signs the current
 session in again. The last active admin cannot be demoted or deactivated: the active admins'
-rows are locked (PostgreSQL ``FOR UPDATE``; SQLite runs writers one at a time) before they are
-counted, so two admins demoting each other at once cannot both succeed.
+rows are locked (PostgreSQL ``FOR UPDATE``; SQLite runs writers one at a time) and counted
+after the change, so two admins demoting each other at once cannot both succeed.
 """
 from __future__ import annotations
 
@@ -85,22 +85,31 @@ def admin_data(user: User) -> dict:
     return {"role": user.role, "active": bool(user.active)}
 
 
-def _other_active_admins(user_id: int) -> int:
-    ids = db.session.scalars(
-        select(User.id).where(User.role == Role.admin.value, User.active.is_(True))
-        .order_by(User.id).with_for_update())
-    return sum(1 for i in ids if i != user_id)
+def _lock_active_admins() -> None:
+    """Lock the active admins' rows (PostgreSQL; SQLite ignores FOR UPDATE and runs one
+    writer at a time), so that two demotions of admins are decided one after the other."""
+    db.session.scalars(select(User.id).where(User.role == Role.admin.value, User.active.is_(True))
+                       .order_by(User.id).with_for_update()).all()
+
+
+def _active_admins() -> int:
+    return db.session.scalar(select(func.count(User.id)).where(
+        User.role == Role.admin.value, User.active.is_(True))) or 0
 
 
 def set_role_and_state(user: User, role: str, active: bool, expected_version: int) -> dict:
     """Change the user's role and whether the account is active; the changes. Deactivating
     ends the user's sessions. Raises LastAdmin (no active admin would be left) or
-    VersionConflict; the caller commits."""
+    VersionConflict; after either the caller rolls back, else it commits.
+
+    The admins are counted after the change is written, inside the transaction that holds the
+    write locks: a concurrent demotion has either been committed by then (and is counted) or
+    waits for this one."""
     if role not in ROLE_LABELS:
         raise ValueError(role)
-    was_admin = user.role == Role.admin.value and user.active
-    if was_admin and (role != Role.admin.value or not active) and _other_active_admins(user.id) == 0:
-        raise LastAdmin(user.email)
+    demotes_admin = user.role == Role.admin.value and user.active and (role != Role.admin.value or not active)
+    if demotes_admin:
+        _lock_active_admins()
     claim_version(user, expected_version)
     changes = {k: [old, new] for k, old, new in (("role", user.role, role), ("active", bool(user.active), active))
                if old != new}
@@ -108,6 +117,10 @@ def set_role_and_state(user: User, role: str, active: bool, expected_version: in
     if user.active and not active:
         user.new_session_token()
     user.active = active
+    if demotes_admin:
+        db.session.flush()
+        if _active_admins() == 0:
+            raise LastAdmin(user.email)
     return changes
 
 
