@@ -15,11 +15,11 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
+from sqlalchemy.exc import IntegrityError
 
 from directory.accounts import users
 from directory.accounts.forms import AccountForm, PasswordChangeForm
 from directory.core.forms import ActionForm
-from directory.core.mail import external_url, send_mail
 from directory.extensions import db, limiter
 
 bp = Blueprint("my_account", __name__, url_prefix="/konto")
@@ -76,13 +76,8 @@ def save_account():
     submitted = {"display_name": form.display_name.data, "email": new_email}
     try:
         changes = users.save_account(_me(), submitted, int(version))
-        if "email" in changes:
-            send_mail(old_email, _("Wegweiser: Ihre E-Mail-Adresse wurde geändert"), _(
-                "Guten Tag,\n\ndie E-Mail-Adresse Ihres Kontos im Wegweiser ist jetzt %(email)s.\n\n"
-                "Wenn Sie das nicht waren, melden Sie sich bitte sofort bei der Stadt: %(url)s\n",
-                email=new_email, url=external_url("public.about")), kind="email_changed")
         db.session.commit()
-    except users.EmailTaken:
+    except (users.EmailTaken, IntegrityError):  # the unique index: the same address saved at once
         db.session.rollback()
         form.email.errors = list(form.email.errors) + [_("Diese E-Mail-Adresse gehört schon zu einem anderen Konto.")]
         return _render(account_form=form, status=400)
@@ -109,10 +104,6 @@ def change_password():
         form.old_password.errors = list(form.old_password.errors) + [_("Das aktuelle Passwort stimmt nicht.")]
         return _render(password_form=form, status=400)
     users.change_password(_me(), form.password.data)
-    send_mail(current_user.email, _("Wegweiser: Ihr Passwort wurde geändert"), _(
-        "Guten Tag,\n\ndas Passwort Ihres Kontos im Wegweiser wurde eben geändert; alle anderen Anmeldungen "
-        "sind beendet.\n\nWenn Sie das nicht waren, setzen Sie bitte ein neues Passwort: %(url)s\n",
-        url=external_url("account.forgot_password")), kind="password_changed")
     db.session.commit()
     _sign_in_again()
     flash(_("Ihr Passwort ist geändert. Auf allen anderen Geräten sind Sie abgemeldet."), "info")

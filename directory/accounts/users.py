@@ -14,6 +14,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from directory.core.mail import external_url, send_mail
 from directory.extensions import db
 from directory.models import Role, User
 from directory.models.concurrency import VersionConflict, claim_version
@@ -68,12 +69,22 @@ def save_account(user: User, values: dict, expected_version: int) -> dict:
     changes = {k: [getattr(user, k), v] for k, v in data.items() if getattr(user, k) != v}
     for name, (_old, new) in changes.items():
         setattr(user, name, new)
+    if "email" in changes:  # the old address is told, in case someone else did it
+        send_mail(changes["email"][0], str(_l("Wegweiser: Ihre E-Mail-Adresse wurde geändert")), str(_l(
+            "Guten Tag,\n\ndie E-Mail-Adresse Ihres Kontos im Wegweiser ist jetzt %(email)s.\n\n"
+            "Wenn Sie das nicht waren, melden Sie sich bitte sofort bei der Stadt: %(url)s\n",
+            email=user.email, url=external_url("public.about"))), kind="email_changed")
     return changes
 
 
 def change_password(user: User, password: str) -> None:
-    """A new password; every session of the user ends (the caller signs the current one in again)."""
+    """A new password; every session of the user ends (the caller signs the current one in
+    again). The user gets a notice by mail."""
     user.set_password(password)
+    send_mail(user.email, str(_l("Wegweiser: Ihr Passwort wurde geändert")), str(_l(
+        "Guten Tag,\n\ndas Passwort Ihres Kontos im Wegweiser wurde eben geändert; alle anderen Anmeldungen "
+        "sind beendet.\n\nWenn Sie das nicht waren, setzen Sie bitte ein neues Passwort: %(url)s\n",
+        url=external_url("account.forgot_password"))), kind="password_changed")
 
 
 def end_other_sessions(user: User) -> None:
