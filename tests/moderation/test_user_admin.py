@@ -8,7 +8,7 @@ import pytest
 from directory.accounts import users as accounts
 from directory.extensions import db
 from directory.models import User, utcnow
-from tests.accounts.test_sessions import forget_request_state, log_in, signed_in
+from tests.accounts.test_sessions import forget_request_state, log_in
 from tests.conftest import csrf_token
 from tests.factories import make_org
 from tests.workflow_support import make_user
