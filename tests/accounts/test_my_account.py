@@ -157,3 +157,13 @@ def test_anonymous_visitors_are_sent_to_the_login(app, client):
     response = client.get("/konto/")
     assert response.status_code == 302 and "/anmelden" in response.headers["Location"]
     assert client.post("/konto/passwort", data={}).status_code == 400  # the CSRF token is checked first
+
+
+@pytest.mark.parametrize("role", ["provider", "counsellor", "moderator", "admin"])
+def test_every_role_has_the_account_page(app, client, login_as, role):
+    user = login_as(role)
+    html = client.get("/konto/").get_data(as_text=True)
+    assert user.email in html and 'href="/konto/"' in html
+    assert save_account(client, user, display_name=f"{role} neu").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, user.id).display_name == f"{role} neu"
