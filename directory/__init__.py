@@ -7,6 +7,7 @@ from flask import Flask
 
 from directory import cli
 from directory import config as settings
+from directory.accounts import account as my_account
 from directory.accounts import auth, permissions
 from directory.accounts import views as accounts
 from directory.config import ROOT
@@ -34,7 +35,7 @@ from directory.referrals import views as referrals
 from directory.search import views as search
 
 BLUEPRINTS = (
-    search.bp, auth.bp, accounts.bp, providers.bp, provider_translations.bp, moderation.bp,
+    search.bp, auth.bp, accounts.bp, my_account.bp, providers.bp, provider_translations.bp, moderation.bp,
     counselling.bp, referrals.bp, api.bp, hsds_api.bp, opendata.bp, widget.bp, dashboard.bp, pwa.bp,
 )
 

@@ -39,7 +39,8 @@ def test_every_post_route_rejects_a_missing_csrf_token(app, client, login_as):
     # the walk is not empty: it covers the areas' forms
     for rule in ("/anmelden", "/abmelden", "/registrieren", "/anbieter/angebote/neu", "/anbieter/angebote/<int:offer_id>",
                  "/moderation/vorschlaege/<int:revision_id>/freigeben", "/moderation/import",
-                 "/angebot-bestaetigen/<token>", "/passwort-neu/<token>"):
+                 "/angebot-bestaetigen/<token>", "/passwort-neu/<token>", "/anbieter/organisationen/<int:organization_id>",
+                 "/konto/", "/konto/passwort", "/konto/ueberall-abmelden", "/moderation/konten/<int:user_id>"):
         assert rule in checked, rule
     after = (db.session.scalar(select(func.count(ChangeRecord.id))), db.session.scalar(select(func.count(OutboxMessage.id))))
     assert after == before

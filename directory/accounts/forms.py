@@ -1,11 +1,14 @@
-"""Forms of sign-in, sign-up, invitations and password reset."""
+"""Forms of sign-in, sign-up, invitations, password reset, one's own account and user management."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     EmailField,
+    HiddenField,
     PasswordField,
+    SelectField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -82,3 +85,32 @@ class ResetPasswordForm(FlaskForm):
     password = _password_field(_l("Neues Passwort"))
     password2 = PasswordField(_l("Neues Passwort wiederholen"), validators=[
         DataRequired(_l("Bitte das Passwort wiederholen.")), EqualTo("password", _l("Die Passwörter stimmen nicht überein."))])
+
+
+class AccountForm(FlaskForm):
+    """Mein Konto: name and e-mail (a new e-mail address needs the current password)."""
+
+    version = HiddenField()
+    display_name = StringField(_l("Ihr Name"), filters=[_strip], validators=[
+        DataRequired(_l("Bitte Ihren Namen angeben.")), Length(max=120)])
+    email = EmailField(_l("E-Mail-Adresse"), filters=[_strip], validators=[
+        DataRequired(_l("Bitte die E-Mail-Adresse angeben.")), Email(_l("Bitte eine gültige E-Mail-Adresse angeben.")),
+        Length(max=254)])
+    current_password = PasswordField(_l("Aktuelles Passwort (nur bei einer neuen E-Mail-Adresse)"),
+                                     validators=[Optional(), Length(max=200)])
+
+
+class PasswordChangeForm(FlaskForm):
+    old_password = PasswordField(_l("Aktuelles Passwort"), validators=[
+        DataRequired(_l("Bitte Ihr aktuelles Passwort angeben.")), Length(max=200)])
+    password = _password_field(_l("Neues Passwort"))
+    password2 = PasswordField(_l("Neues Passwort wiederholen"), validators=[
+        DataRequired(_l("Bitte das Passwort wiederholen.")), EqualTo("password", _l("Die Passwörter stimmen nicht überein."))])
+
+
+class UserAdminForm(FlaskForm):
+    """An admin changes a user's role and whether the account is active."""
+
+    version = HiddenField()
+    role = SelectField(_l("Rolle"), choices=[])
+    active = BooleanField(_l("Konto aktiv (kann sich anmelden)"))

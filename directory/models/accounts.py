@@ -64,6 +64,8 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     # part of every signed-in session (see get_id); a new one ends all existing sessions
     session_token: Mapped[str | None] = mapped_column(String(64))
+    # raised by every save of the account's name, e-mail, role or state (optimistic locking)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     organizations: Mapped[list[Organization]] = relationship(secondary=membership)
 

@@ -26,7 +26,7 @@ from directory.extensions import db
 
 
 class VersionConflict(Exception):
-    """Someone saved the record (offer, location, translation, organisation) since it was loaded."""
+    """Someone saved the record (offer, location, translation, organisation, account) since it was loaded."""
 
     def __init__(self, current_version: int):
         super().__init__(f"changed meanwhile (now version {current_version})")

@@ -1,6 +1,7 @@
 """Moderation (/moderation): the queue of new organisations and submitted offers, review with
 differences and preview, approve or send back with a reason, all offers, an offer's history,
-offers hidden because nobody confirmed them, the import upload and (admins) the mail outbox."""
+offers hidden because nobody confirmed them, the import upload and (admins) the mail outbox and
+the user accounts (role, active or not)."""
 from __future__ import annotations
 
 from urllib.parse import quote
@@ -23,6 +24,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
+from directory.accounts import users as accounts
+from directory.accounts.auth import home_for
+from directory.accounts.forms import UserAdminForm
 from directory.accounts.permissions import roles_required
 from directory.core import maps, paging
 from directory.core.forms import ActionForm
@@ -476,3 +480,77 @@ def outbox_page():
                            backend=current_app.config.get("MAIL_BACKEND"))
 
 
+
+
+# --- user accounts (admins) ----------------------------------------------------------------------------
+
+@bp.get("/konten")
+@roles_required("admin")
+def users():
+    params = Params(request.args)
+    q = params.one("q")
+    role = params.choice("role", tuple(accounts.ROLE_LABELS), _l("Unbekannte Rolle: %(value)s")) or ""
+    page = paging.read_page(params)
+    params.check()
+    stmt = select(User).options(selectinload(User.organizations))
+    if q:
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(func.lower(User.email).like(like) | func.lower(User.display_name).like(like))
+    if role:
+        stmt = stmt.where(User.role == role)
+    result = paging.paginate(stmt.order_by(func.lower(User.email), User.id), page, PER_PAGE)
+    return render_template("moderation/users.html", pagination=result, q=q, role=role,
+                           role_labels=accounts.ROLE_LABELS)
+
+
+def _user_form(user: User, formdata=None) -> UserAdminForm:
+    kwargs = {} if formdata is not None else {"formdata": None, "data": {
+        **accounts.admin_data(user), "version": str(user.version)}}
+    form = UserAdminForm(**kwargs)
+    form.role.choices = [SelectChoice(k, v) for k, v in accounts.ROLE_LABELS.items()]
+    return form
+
+
+def _render_user(user: User, form: UserAdminForm, status: int = 200, **ctx):
+    return render_template("moderation/user.html", account=user, form=form,
+                           role_labels=accounts.ROLE_LABELS, **ctx), status
+
+
+@bp.route("/konten/<int:user_id>", methods=["GET", "POST"])
+@roles_required("admin")
+def user_account(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    if request.method == "GET":
+        return _render_user(user, _user_form(user))
+    form = _user_form(user, formdata=request.form)
+    if not form.validate():
+        return _render_user(user, form, 400)
+    version = form.version.data or ""
+    if not (version.isascii() and version.isdigit() and len(version) < 10):
+        abort(400)
+    submitted = {"role": form.role.data, "active": bool(form.active.data)}
+    myself = user.id == current_user.id
+    try:
+        changes = accounts.set_role_and_state(user, submitted["role"], submitted["active"], int(version))
+        db.session.commit()
+    except accounts.LastAdmin:
+        db.session.rollback()
+        flash(_("Das geht nicht: Danach gäbe es keine aktive Administration mehr. Geben Sie zuerst einem anderen "
+                "Konto die Rolle „Administration“."), "error")
+        return _render_user(user, form, 400)
+    except accounts.VersionConflict as conflict:
+        db.session.rollback()
+        db.session.refresh(user)
+        form.version.data = str(conflict.current_version)
+        form.version.raw_data = [form.version.data]
+        current = accounts.admin_data(user)
+        return _render_user(user, form, 409, conflict=accounts.describe(
+            {k: [current[k], v] for k, v in submitted.items() if current[k] != v}))
+    if changes:
+        current_app.logger.info("account %s changed by admin %s: %s", user.id, current_user.id, changes)
+        flash(_("Das Konto %(email)s ist gespeichert.", email=user.email), "info")
+    else:
+        flash(_("Es gab keine Änderungen."), "info")
+    if myself and changes:  # no longer an admin, or signed out
+        return redirect(home_for(user))
+    return redirect(url_for("moderation.users"))

@@ -1,4 +1,4 @@
-"""Forms of the providers' area: the offer editor, locations, invitations."""
+"""Forms of the providers' area: the offer editor, locations, the organisation's profile, invitations."""
 from __future__ import annotations
 
 import datetime as dt
@@ -19,14 +19,17 @@ from wtforms import (
     SubmitField,
     TextAreaField,
     TimeField,
+    URLField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
+    URL,
     DataRequired,
     Email,
     Length,
     NumberRange,
     Optional,
+    Regexp,
     ValidationError,
 )
 
@@ -224,6 +227,22 @@ class LocationForm(FlaskForm):
     lon = FloatField(_l("Längengrad"), validators=[Optional(), NumberRange(-180, 180, _l("Längengrad zwischen -180 und 180"))])
     wheelchair_accessible = SelectField(_l("Rollstuhlgerecht"), choices=WHEELCHAIR_CHOICES,
                                         validators=[Optional()])
+
+
+class OrganizationForm(FlaskForm):
+    """The organisation's public profile (shown with its offers and in the open data)."""
+
+    version = HiddenField()
+    name = StringField(_l("Name der Organisation"), filters=[_strip], validators=[
+        DataRequired(_l("Bitte den Namen der Organisation angeben.")), Length(max=200)])
+    description = TextAreaField(_l("Was macht die Organisation?"), filters=[_strip],
+                                validators=[Optional(), Length(max=5000)])
+    website = URLField(_l("Website"), filters=[_strip], validators=[
+        Optional(), URL(message=_l("Bitte eine vollständige Adresse angeben, z. B. https://example.org")),
+        Regexp(r"(?i)^https?://", message=_l("Bitte eine Adresse mit http:// oder https:// angeben.")), Length(max=300)])
+    email = EmailField(_l("E-Mail-Adresse"), filters=[_strip], validators=[
+        Optional(), Email(_l("Bitte eine gültige E-Mail-Adresse angeben.")), Length(max=200)])
+    phone = StringField(_l("Telefon"), filters=[_strip], validators=[Optional(), Length(max=60)])
 
 
 class ConfirmForm(FlaskForm):

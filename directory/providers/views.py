@@ -1,5 +1,5 @@
 """The providers' area (/anbieter): their organisations and offers, the offer editor,
-locations, confirming, archiving, inviting colleagues. Moderators and admins may use every
+locations, the organisation's profile, confirming, archiving, inviting colleagues. Moderators and admins may use every
 page here for every organisation. Thin views: the rules live in offer_editing.py."""
 from __future__ import annotations
 
@@ -44,11 +44,13 @@ from directory.models import (
     utcnow,
 )
 from directory.offers import editing, states, vocabulary
+from directory.providers import organizations as profiles
 from directory.providers.forms import (
     ConfirmForm,
     InviteForm,
     LocationForm,
     OfferForm,
+    OrganizationForm,
     form_data,
 )
 
@@ -457,6 +459,54 @@ def _district_name_for(lat, lon) -> str | None:
 
 def _district_name(location: Location) -> str | None:
     return location.district.name if location.district else None
+
+
+# --- the organisation's profile ---------------------------------------------------------------------
+
+@bp.route("/organisationen/<int:organization_id>", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def edit_organization(organization_id: int):
+    organization = get_own_organization_or_404(organization_id)
+    if request.method == "GET":
+        form = OrganizationForm(data={**profiles.profile_data(organization), "version": str(organization.version)})
+        return _render_organization(form, organization)
+    form = OrganizationForm()
+    if not form.validate():
+        return _render_organization(form, organization), 400
+    version = form.version.data or ""
+    if not (version.isascii() and version.isdigit() and len(version) < 10):
+        abort(400)
+    submitted = {name: getattr(form, name).data for name in profiles.PROFILE_FIELDS}
+    try:
+        changes = profiles.save_profile(organization, submitted, current_user, int(version))
+        db.session.commit()
+    except profiles.NameTaken:
+        db.session.rollback()
+        form.name.errors = list(form.name.errors) + [_(
+            "Eine andere Organisation heißt schon so. Bitte wählen Sie einen anderen Namen.")]
+        return _render_organization(form, organization), 400
+    except profiles.VersionConflict as conflict:
+        db.session.rollback()
+        db.session.refresh(organization)
+        current = profiles.profile_data(organization)
+        form.version.data = str(conflict.current_version)
+        form.version.raw_data = [form.version.data]
+        yours = profiles.clean_values(submitted)
+        return _render_organization(
+            form, organization, conflict=profiles.describe(editing.changed_fields(current, yours)),
+            conflict_by=profiles.last_change(organization)), 409
+    if changes:
+        flash(_("Das Profil von „%(name)s“ ist gespeichert.", name=organization.name), "info")
+    else:
+        flash(_("Es gab keine Änderungen."), "info")
+    return redirect(url_for("provider.edit_organization", organization_id=organization.id))
+
+
+def _render_organization(form: OrganizationForm, organization: Organization, **ctx):
+    return render_template("providers/organization.html", form=form, organization=organization,
+                           history=profiles.history_rows(organization),
+                           back_url=url_for("moderation.organizations") if current_user.is_staff
+                           else url_for("provider.dashboard"), **ctx)
 
 
 # --- invitations ----------------------------------------------------------------------------------

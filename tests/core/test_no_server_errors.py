@@ -3,8 +3,9 @@
 The routes come from ``app.url_map``; each is requested with generated path values (existing
 ids, random and huge integers, NUL bytes, CRLF, unicode) and query parameters or form fields
 (names the app uses, values of the same kinds). Logged-in areas are requested as their role
-(/anbieter as a provider of the organisation that owns the data, /beratung as a counsellor,
-/moderation, /auswertung and /statistik as a moderator, the outbox as an admin); POSTs carry a
+(/anbieter and /konto as a provider of the organisation that owns the data, /beratung as a
+counsellor, /moderation, /auswertung and /statistik as a moderator, the outbox and the user
+accounts as an admin); POSTs carry a
 valid CSRF token, so they get past the token check into the views. Deterministic
 (``derandomize``) and bounded: a few examples per route, no shrinking, on SQLite and PostgreSQL.
 """
@@ -40,8 +41,9 @@ PARAM_NAMES = ["q", "near", "district", "language", "target", "challenge", "cate
                "day", "time", "radius", "sort", "page", "per_page", "lang", "simple", "next",
                "status", "code", "organization", "organisation", "limit", "accent", "title",
                "widget_lang", "days", "table", "offer", "item"]
-ROLES = (("/moderation/postausgang", "admin"), ("/anbieter", "provider"), ("/beratung", "counsellor"),
-         ("/moderation", "moderator"), ("/auswertung", "moderator"), ("/statistik", "moderator"))
+ROLES = (("/moderation/postausgang", "admin"), ("/moderation/konten", "admin"), ("/anbieter", "provider"),
+         ("/konto", "provider"), ("/beratung", "counsellor"), ("/moderation", "moderator"),
+         ("/auswertung", "moderator"), ("/statistik", "moderator"))
 SKIP_POST = {"/abmelden"}  # ends the session the next examples need (it has no fields to fuzz)
 PLACEHOLDER = re.compile(r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>")
 
@@ -79,7 +81,8 @@ class World:
     def valid_url(self, rule: str) -> str:
         """The rule with every placeholder filled in with something that exists."""
         values = {"offer_id": self.offer_id, "location_id": self.location_id, "organization_id": self.org_id,
-                  "item_id": self.item_id, "code": self.codes[0], "lang": "en", "table": "coverage"}
+                  "item_id": self.item_id, "code": self.codes[0], "lang": "en", "table": "coverage",
+                  "user_id": str(self.users["provider"].id)}
         return PLACEHOLDER.sub(lambda m: values.get(m.group(3), "1"), rule)
 
 
@@ -135,10 +138,13 @@ def form_field_names(client, world: World, app) -> tuple[list[str], list[str]]:
     """Field names and button values (``action``) of every form the app shows (for POSTs)."""
     names, actions = set(), set()
     for rule in app.url_map.iter_rules():
-        if "GET" not in rule.methods or rule.arguments - {"offer_id", "location_id", "code", "lang"}:
+        if "GET" not in rule.methods or rule.arguments - {"offer_id", "location_id", "code", "lang",
+                                                          "organization_id", "user_id"}:
             continue
         path = rule.rule.replace("<int:offer_id>", world.offer_id).replace("<code>", world.codes[0])
         path = path.replace("<lang>", "en").replace("<int:location_id>", world.location_id)
+        path = path.replace("<int:organization_id>", world.org_id)
+        path = path.replace("<int:user_id>", str(world.users["provider"].id))
         if "<" in path or path.startswith("/api/") or path.endswith((".csv", ".pdf")):
             continue
         sign_in(client, world, role_for(path))
@@ -155,7 +161,7 @@ def form_field_names(client, world: World, app) -> tuple[list[str], list[str]]:
 def test_no_request_makes_a_server_error(app, client, caplog):
     world = World(app)
     field_names, actions = form_field_names(client, world, app)
-    assert {"title", "district", "language-0", "email", "reason"} <= set(field_names)
+    assert {"title", "district", "language-0", "email", "reason", "phone", "old_password", "role"} <= set(field_names)
     caplog.set_level(logging.ERROR)
     failures: list[str] = []
     rules = sorted((r for r in app.url_map.iter_rules() if r.endpoint != "static"), key=lambda r: r.rule)
@@ -233,7 +239,8 @@ def test_a_title_with_a_line_break_does_not_break_the_calendar(app, client):
 def test_ids_beyond_the_integer_column_are_404(app, client, login_as):
     login_as("admin")
     for url in ("/angebote/2147483648", "/angebote/99999999999999999999", "/anbieter/angebote/2147483648",
-                "/anbieter/orte/9223372036854775808", "/moderation/vorschlaege/2147483648",
+                "/anbieter/orte/9223372036854775808", "/anbieter/organisationen/2147483648",
+                "/moderation/konten/4294967296", "/moderation/vorschlaege/2147483648",
                 "/moderation/angebote/4294967296/verlauf", "/moderation/import/2147483648",
                 "/api/v1/offers/2147483648.ics"):
         assert client.get(url).status_code == 404, url

@@ -14,6 +14,7 @@ import pytest
 from flask import g
 from sqlalchemy import func, select
 
+from directory.accounts import users as accounts
 from directory.extensions import db
 from directory.models import (
     ChangeRecord,
@@ -22,9 +23,11 @@ from directory.models import (
     Organization,
     ReferralEvent,
     ReferralOffer,
+    User,
     concurrency,
 )
 from directory.offers import editing
+from directory.providers import organizations as profiles
 from directory.providers import translations as provider_translations
 from tests.factories import make_location, make_offer, make_org
 from tests.moderation.test_moderation import submitted_offer
@@ -171,6 +174,43 @@ def test_two_saves_of_the_same_location_version(app, monkeypatch):
     assert saved.name in conflict and 'class="diff"' in conflict  # the table shows the saved name
 
 
+def test_two_saves_of_the_same_organisation_profile_version(app, monkeypatch):
+    org = make_org(name="Treff", phone="0571 1")
+    members = [make_user("provider", [org], email=f"p{i}@example.org") for i in range(2)]
+    db.session.commit()
+    url = f"/anbieter/organisationen/{org.id}"
+    clients = [signed_in_client(app, m) for m in members]
+    tokens = [token_of(c, url) for c in clients]
+
+    def save(i, phone):
+        return clients[i].post(url, data={"csrf_token": tokens[i], "name": "Treff", "description": "",
+                                          "website": "", "email": "", "phone": phone, "version": "1"})
+
+    responses = race(app, monkeypatch, profiles, "claim_version",
+                     [lambda: save(0, "0571 1111"), lambda: save(1, "0571 2222")])
+    assert sorted(r.status_code for r in responses) == [302, 409]
+    conflict = next(r for r in responses if r.status_code == 409).get_data(as_text=True)
+    saved = db.session.get(Organization, org.id)
+    assert saved.version == 2 and saved.phone in ("0571 1111", "0571 2222")
+    assert saved.phone in conflict and 'class="diff"' in conflict
+    assert db.session.scalar(select(func.count(ChangeRecord.id)).where(ChangeRecord.organization_id == org.id)) == 1
+
+
+def test_two_admins_demoting_each_other_at_once_leave_one_admin(app, monkeypatch):
+    admins = [make_user("admin", email=f"admin{i}@example.org") for i in range(2)]
+    clients = [signed_in_client(app, a) for a in admins]
+    urls = [f"/moderation/konten/{admins[1].id}", f"/moderation/konten/{admins[0].id}"]
+    tokens = [token_of(c, u) for c, u in zip(clients, urls)]
+
+    def demote(i):
+        return clients[i].post(urls[i], data={"csrf_token": tokens[i], "role": "moderator", "active": "y",
+                                              "version": "1"})
+
+    responses = race(app, monkeypatch, accounts, "_lock_active_admins", [lambda: demote(0), lambda: demote(1)])
+    assert sorted(r.status_code for r in responses) == [302, 400]
+    assert db.session.scalar(select(func.count(User.id)).where(User.role == "admin", User.active.is_(True))) == 1
+
+
 def test_two_approvals_of_a_translation_at_once(app, monkeypatch):
     org = make_org(trusted=False)
     offer = make_offer(organization=org, title="Nähcafé")
@@ -236,6 +276,8 @@ def test_claim_helpers_are_the_ones_in_use():
     assert editing.claim_transition is concurrency.claim_transition
     assert editing.claim_version is concurrency.claim_version
     assert provider_translations.claim_transition is concurrency.claim_transition
+    assert profiles.claim_version is concurrency.claim_version
+    assert accounts.claim_version is concurrency.claim_version
 
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
