@@ -156,6 +156,8 @@ def make_app(url: str, **overrides):
         "RATELIMIT_LOGIN": "1000 per minute",
         "RATELIMIT_ACCOUNT": "1000 per minute",
         "PAGE_CACHE": False,
+        # the index follows each change within the request, however slow a loaded machine is
+        "SEARCH_INDEX_SYNC_SECONDS": 3600,
     }
     config.update(overrides)
     app = create_app(config)

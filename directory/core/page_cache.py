@@ -27,7 +27,7 @@ MAX_ENTRY_BYTES = 512 * 1024
 MAX_TOTAL_BYTES = 48 * 1024 * 1024
 CACHED_MIMETYPES = ("text/html", "application/json", "application/geo+json")
 DROPPED_HEADERS = {"set-cookie", "date", "content-length"}
-CARDS = 5000  # rendered result cards kept per app process (about 2 KB each)
+PER_OFFER = 5000  # result cards and API objects kept per app process (about 2 KB each)
 
 
 class PageCache:
@@ -132,16 +132,17 @@ def fragment(key, make):
     return current_app.extensions["fragments"].get(key, make)
 
 
-def cards() -> Fragments:
-    """Rendered result cards, per offer, language and state of the data (the HTML of a result
-    card depends on nothing else): a search renders only the cards not kept yet."""
-    return current_app.extensions["cards"]
+def per_offer() -> Fragments:
+    """What a result list shows of one offer – its result card, its API object – per offer,
+    language and state of the data (keys say which): a search renders only those of its
+    offers not kept yet, and loads only those offers."""
+    return current_app.extensions["per_offer"]
 
 
 def init_app(app: Flask, endpoints: tuple[str, ...]) -> None:
     """Serve the given endpoints through one cache per app."""
     app.extensions["fragments"] = Fragments()
-    app.extensions["cards"] = Fragments(size=CARDS)
+    app.extensions["per_offer"] = Fragments(size=PER_OFFER)
     cache = app.extensions["page_cache"] = PageCache()
     for endpoint in endpoints:
         app.view_functions[endpoint] = cached(app.view_functions[endpoint], cache)

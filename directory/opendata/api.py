@@ -12,7 +12,7 @@ from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from directory.core import paging
+from directory.core import page_cache, paging
 from directory.core.geo import app_geocoder
 from directory.core.http import cookieless
 from directory.core.i18n import available, current_language
@@ -64,6 +64,18 @@ def _offer_urls(offer) -> dict[str, str]:
         "api_url": _abs("api.offer", offer_id=offer.id),
         "ics_url": _abs("api.offer_ics", offer_id=offer.id),
     }
+
+
+def _offer_shapes(result: search.SearchResult, vocab, locale: str) -> list[shapes.Offer]:
+    """The page's offers as API objects; those made before (same offer, language, host and
+    state of the data) are reused and only the others' offers are loaded."""
+    kept = page_cache.per_offer()
+    keys = {i: ("api-offer", i, locale, request.host_url) for i in result.ids}
+    found = {i: kept.peek(key) for i, key in keys.items()}
+    for i, offer in result.load_offers([i for i, shape in found.items() if shape is None]).items():
+        found[i] = api_data.offer_shape(offer, vocab, _offer_urls)
+        kept.put(keys[i], found[i])
+    return [found[i] for i in result.ids if found[i] is not None]
 
 
 def _page_links(endpoint: str, page: int, pages: int, params: list[tuple[str, str]]) -> dict:
@@ -118,7 +130,7 @@ def offers():
         html=_abs("public.search_page") + ("?" + urlencode(html_params) if html_params else ""),
     )
     return _json(shapes.OfferList(
-        data=[api_data.offer_shape(o, vocab, _offer_urls) for o in result.offers],
+        data=_offer_shapes(result, vocab, current_language()),
         meta=shapes.OfferPageMeta(
             total=result.total, page=query.page, per_page=query.per_page, pages=pages,
             sort=query.sort, filters=search.describe(query, vocab),

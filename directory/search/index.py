@@ -51,6 +51,7 @@ NEVER = np.iinfo(np.int64).max  # "no date" for valid_to / expiry: always curren
 PERIODS = ("morning", "afternoon", "evening")
 NOON, FIVE_PM = dt.time(12, 0), dt.time(17, 0)
 SYNC_BUILD_SECONDS = 0.3  # rebuilt in the request when the last build took less than this
+                          # (SEARCH_INDEX_SYNC_SECONDS in the app's configuration)
 TEXT_CACHE_SIZE = 512
 
 def _bits(ids: np.ndarray) -> BitMap:
@@ -397,7 +398,8 @@ class IndexHolder:
         index = self.index
         if index is not None and index.generation == generation:
             return index
-        if index is None or index.build_seconds < SYNC_BUILD_SECONDS or app is None:
+        sync_seconds = app.config.get("SEARCH_INDEX_SYNC_SECONDS", SYNC_BUILD_SECONDS) if app else 0
+        if index is None or app is None or index.build_seconds < sync_seconds:
             with self._building:
                 if self.index is None or self.index.generation != generation:
                     self.index = SearchIndex.build(session)

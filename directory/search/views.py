@@ -108,7 +108,7 @@ def _result_cards(result: search.SearchResult, vocab, locale: str, stale_before:
             distance = min(distance_km((near.lat, near.lon), p) for p in points) if points else None
             cards.append(card(offer, vocab, distance, stale_before))
         return cards
-    kept = page_cache.cards()
+    kept = page_cache.per_offer()
     keys = {i: ("card", i, locale, is_simple(), stale_before) for i in result.ids}
     found = {i: kept.peek(key) for i, key in keys.items()}
     missing = result.load_offers([i for i, html in found.items() if html is None])
