@@ -64,6 +64,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    # A session ends through the user's session token (User.get_id). Flask-Login's own "basic"
+    # protection would rewrite an anonymous visitor's cookie on the next request – a page or
+    # the service worker's fetch racing a sign-in would then overwrite the signed-in cookie.
+    login_manager.session_protection = None
     permissions.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)

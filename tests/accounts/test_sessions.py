@@ -219,3 +219,14 @@ def test_user_model_session_token_changes_with_the_password(app):
     first = user.session_token
     user.set_password("ein-anderes-passwort")
     assert first and user.session_token != first
+
+
+def test_pages_after_the_login_form_leave_the_session_cookie_alone(client):
+    """Only a change writes the cookie: a page loaded while the visitor signs in (another tab,
+    the service worker) must not answer with an older cookie that undoes the sign-in."""
+    first = client.get("/anmelden")
+    assert any(h.startswith("session=") for h in first.headers.getlist("Set-Cookie"))
+    for url in ("/offline", "/", "/ueber", "/anmelden"):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert not any(h.startswith("session=") for h in response.headers.getlist("Set-Cookie")), url
