@@ -141,6 +141,20 @@ class GazetteerGeocoder:
         return None
 
 
+class RememberingGeocoder:
+    """Asks the geocoder it wraps once per query (an import's list names the same addresses
+    again and again)."""
+
+    def __init__(self, geocoder: Geocoder) -> None:
+        self.geocoder = geocoder
+        self.answers: dict[str, GeoPoint | None] = {}
+
+    def geocode(self, query: str) -> GeoPoint | None:
+        if query not in self.answers:
+            self.answers[query] = self.geocoder.geocode(query)
+        return self.answers[query]
+
+
 class NominatimGeocoder:
     """geopy's Nominatim, one request per second, results limited to the configured city."""
 
