@@ -35,11 +35,12 @@ import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 from openpyxl import load_workbook
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, inspect, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -47,7 +48,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from directory.config import ROOT
 from directory.core import csv as csv_file
 from directory.core.geo import Geocoder, RememberingGeocoder, district_for_point
-from directory.core.geo import normalise as normalise_place
+from directory.core.geo import normalise as fold_place
 from directory.extensions import db
 from directory.models import (
     Category,
@@ -62,6 +63,7 @@ from directory.models import (
     Offer,
     OfferStatus,
     Organization,
+    Schedule,
     TargetGroup,
     User,
     offer_location,
@@ -365,6 +367,10 @@ def _warn(warnings: list[dict], fieldname: str, message) -> None:
     warnings.append({"field": fieldname, "message": f"{FIELD_NAMES.get(fieldname, fieldname)}: {message}"})
 
 
+# the same names and addresses come again and again in a list
+normalise_place = lru_cache(maxsize=50_000)(fold_place)
+
+
 def row_key(cells: dict[str, str], source: str = "") -> str:
     """external_id, or a stable key from source, organisation, title and place."""
     given = (cells.get("external_id") or "").strip()
@@ -541,10 +547,13 @@ class Writer:
                       for name, model in (("challenges", Challenge), ("target_groups", TargetGroup),
                                           ("languages", Language))}
         self.loaded: list[Offer] = []
+        self.loaded_to = 0  # the rows before this one have been preloaded
         self.pending: list[Callable[[], dict]] = []  # history records waiting for the flush
 
-    def preload(self, keys: list[str]) -> None:
-        """Load the existing offers of the next rows with their links in a few queries."""
+    def preload(self, keys: list[str], to: int) -> None:
+        """Load the existing offers of the next rows (up to row index ``to``) with their links
+        in a few queries."""
+        self.loaded_to = to
         ids = [v for v in (self.offers.get(k) for k in keys) if isinstance(v, int)]
         self.loaded = list(db.session.scalars(select(Offer).where(Offer.id.in_(ids)).options(
             selectinload(Offer.challenges), selectinload(Offer.target_groups), selectinload(Offer.languages),
@@ -555,7 +564,7 @@ class Writer:
         that gave their objects ids), all in one statement."""
         pending, self.pending = self.pending, []
         if pending:
-            db.session.execute(insert(ChangeRecord), [make() for make in pending])
+            db.session.execute(insert(ChangeRecord.__table__), [make() for make in pending])
 
     def _set_terms(self, offer: Offer, data: dict) -> None:
         """Vocabulary links from the objects loaded once (apply_data would query each row)."""
@@ -589,7 +598,8 @@ class Writer:
             district = district_for_point(values["lat"], values["lon"], self.districts)
         loc = Location(name=values["name"].strip() or values["address"], address=values["address"],
                        postcode=values["postcode"], city=values.get("city") or "Minden", lat=values["lat"],
-                       lon=values["lon"], district_code=district, geocode_precision=values.get("geocode_precision"))
+                       lon=values["lon"], district_code=district, geocode_precision=values.get("geocode_precision"),
+                       version=1)  # every value given: rows inserted together, nothing fetched back
         _belongs_to(loc, org)
         db.session.add(loc)
         self.pending.append(lambda: history_values(
@@ -608,7 +618,7 @@ class Writer:
             if org is not None:
                 self.organizations[key] = org
                 return org
-        org = Organization(name=name, approved=self.approve, source_id=getattr(self.source, "id", None))
+        org = Organization(name=name, approved=self.approve, source_id=getattr(self.source, "id", None), version=1)
         db.session.add(org)
         self.pending.append(lambda: history_values("created", user=self.user, organization=org, note="import"))
         result.messages.append(str(_l("Organisation „%(name)s“ neu angelegt", name=org.name) if self.approve else
@@ -748,6 +758,27 @@ def _open_transaction(run_id: int) -> None:
     db.session.execute(update(ImportRun).where(ImportRun.id == run_id).values(processed=ImportRun.processed))
 
 
+NUMBERED = (Organization, Location, Offer, Schedule)
+
+
+def _number_new_rows() -> None:
+    """SQLite: give the batch's new rows their ids (max + 1 …, as SQLite would), so that each
+    table gets one multi-row INSERT: SQLite cannot tell which row of such an INSERT got which id,
+    so SQLAlchemy would insert them one at a time. Called holding the write lock (the batch's
+    first statement takes it), so no other writer takes an id meanwhile."""
+    if db.session.get_bind().dialect.name != "sqlite":
+        return
+    new: dict[type, list] = {}
+    for obj in db.session.new:
+        if isinstance(obj, NUMBERED) and obj.id is None:
+            new.setdefault(type(obj), []).append(obj)
+    for model, objects in new.items():
+        next_id = (db.session.scalar(select(func.max(model.id))) or 0) + 1
+        for obj in sorted(objects, key=lambda o: inspect(o).insert_order):
+            obj.id = next_id
+            next_id += 1
+
+
 def _reject(result: RowResult, exc: Exception, cells_of: Callable[[int], list[str]]) -> None:
     result.status, result.offer_id = "rejected", None
     result.messages = [str(exc) if isinstance(exc, ValueError)
@@ -767,8 +798,8 @@ def _write_batch(pairs, start, writer, run_id, commit, batch, batch_seconds, cel
         with db.session.no_autoflush:
             while end < len(pairs) and end - start < batch and (
                     end == start or time.monotonic() - began <= batch_seconds):
-                if end == start or end % 100 == 0:
-                    writer.preload([c.key for _, c in pairs[end:end + 100] if c is not None])
+                if end >= writer.loaded_to:
+                    writer.preload([c.key for _, c in pairs[end:end + 100] if c is not None], end + 100)
                 result, check = pairs[end]
                 end += 1
                 if check is not None:
@@ -776,8 +807,10 @@ def _write_batch(pairs, start, writer, run_id, commit, batch, batch_seconds, cel
                         writer.write(result, check)
                     except RowRefused as exc:
                         _reject(result, exc, cells_of)
-        if commit:
-            _open_transaction(run_id)
+        with db.session.no_autoflush:
+            if commit:
+                _open_transaction(run_id)
+            _number_new_rows()
         db.session.flush()
         writer.finish()
     except (ValueError, SQLAlchemyError):
