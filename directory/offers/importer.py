@@ -350,6 +350,9 @@ class Vocab:
                                   for lang in s.scalars(select(Language))), SYNONYMS["languages"])
         first = s.scalar(select(Category.code).order_by(Category.position).limit(1))
         self.default_category = first
+        # the labels translated once per run, not in every row
+        self.field_names = {name: str(label) for name, label in FIELD_NAMES.items()}
+        self.geocode_labels = {grade: str(label) for grade, label in GEOCODE_LABELS.items()}
 
 
 @dataclass
@@ -363,8 +366,9 @@ class Checked:
     geocode: str = ""
 
 
-def _warn(warnings: list[dict], fieldname: str, message) -> None:
-    warnings.append({"field": fieldname, "message": f"{FIELD_NAMES.get(fieldname, fieldname)}: {message}"})
+def _warn(warnings: list[dict], fieldname: str, message, names: dict | None = None) -> None:
+    name = (names or {}).get(fieldname) or FIELD_NAMES.get(fieldname, fieldname)
+    warnings.append({"field": fieldname, "message": f"{name}: {message}"})
 
 
 # the same names and addresses come again and again in a list
@@ -387,6 +391,7 @@ def check_row(cells: dict[str, str], vocab: Vocab, geocoder: Geocoder, source: s
     errors: list[str] = []
     warnings: list[dict] = []
     get = lambda c: (cells.get(c) or "").strip()
+    warn = lambda fieldname, message: _warn(warnings, fieldname, message, vocab.field_names)
     for name in REQUIRED_COLUMNS:
         if not get(name):
             errors.append(str(_l("%(column)s fehlt", column=name)))
@@ -395,7 +400,7 @@ def check_row(cells: dict[str, str], vocab: Vocab, geocoder: Geocoder, source: s
             if name in REQUIRED_COLUMNS or name == "external_id":
                 errors.append(str(_l("%(column)s: höchstens %(n)d Zeichen", column=name, n=limit)))
             else:
-                _warn(warnings, name, _l("höchstens %(n)d Zeichen – gekürzt", n=limit))
+                warn(name, _l("höchstens %(n)d Zeichen – gekürzt", n=limit))
     data = empty_data()
     for name in ("title", "summary", "description", "plain_summary", "cost", "accessibility",
                  "contact_name", "contact_phone"):
@@ -408,9 +413,9 @@ def check_row(cells: dict[str, str], vocab: Vocab, geocoder: Geocoder, source: s
                 break
     if category is None:
         if get("category"):
-            _warn(warnings, "category", _l("unbekannte Art „%(value)s“ – bitte auswählen", value=get("category")))
+            warn("category", _l("unbekannte Art „%(value)s“ – bitte auswählen", value=get("category")))
         else:
-            _warn(warnings, "category", _l("fehlt – bitte auswählen"))
+            warn("category", _l("fehlt – bitte auswählen"))
         category = vocab.default_category
     data["category_code"] = category
     for name, matcher in (("challenges", vocab.challenges), ("target_groups", vocab.targets),
@@ -418,14 +423,14 @@ def check_row(cells: dict[str, str], vocab: Vocab, geocoder: Geocoder, source: s
         codes, unknown = matcher.match_list(get(name))
         data[name] = codes
         if unknown:
-            _warn(warnings, name, _l("nicht verstanden: %(values)s", values=", ".join(f"„{u}“" for u in unknown)))
+            warn(name, _l("nicht verstanden: %(values)s", values=", ".join(f"„{u}“" for u in unknown)))
     try:
         free = parse_bool(get("free"))
     except ValueProblem:
         free = None
         cost = parse_cost(get("free"))  # "kostenlos" / "2 €" in the free column
         if cost is None:
-            _warn(warnings, "free", _l("„%(value)s“ ist weder ja noch nein", value=get("free")))
+            warn("free", _l("„%(value)s“ ist weder ja noch nein", value=get("free")))
         else:
             free = cost.is_free
             data["cost"] = data["cost"] or cost.text
@@ -436,28 +441,28 @@ def check_row(cells: dict[str, str], vocab: Vocab, geocoder: Geocoder, source: s
                 free = cost.is_free
             data["cost"] = "" if cost.is_free else get("cost")[:300]
         except ValueProblem as exc:
-            _warn(warnings, "cost", exc)
+            warn("cost", exc)
     data["is_free"] = True if free is None else free
     try:
         required = parse_bool(get("registration_required"))
         data["registration_required"] = bool(required)
     except ValueProblem as exc:
-        _warn(warnings, "registration_required", exc)
+        warn("registration_required", exc)
     email = get("contact_email")
     if email:
         if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email) and len(email) <= 200:
             data["contact_email"] = email
         else:
-            _warn(warnings, "contact_email", _l("„%(value)s“ ist keine E-Mail-Adresse", value=email))
+            warn("contact_email", _l("„%(value)s“ ist keine E-Mail-Adresse", value=email))
     for name in ("valid_from", "valid_to", "last_confirmed"):
         try:
             day = parse_date(get(name))
             data[name] = day.isoformat() if day else None
         except ValueProblem as exc:
-            _warn(warnings, name, exc)
+            warn(name, exc)
             data[name] = None
     if data.get("valid_from") and data.get("valid_to") and data["valid_to"] < data["valid_from"]:
-        _warn(warnings, "valid_to", _l("liegt vor „gültig ab“"))
+        warn("valid_to", _l("liegt vor „gültig ab“"))
         data["valid_to"] = None
     if get("schedule"):
         try:
@@ -467,12 +472,12 @@ def check_row(cells: dict[str, str], vocab: Vocab, geocoder: Geocoder, source: s
                 note = str(_l("Zeiten: %(note)s", note=times.note))
                 data["description"] = f"{data['description']}\n\n{note}".strip()
             if times.warning:
-                _warn(warnings, "schedule", times.warning)
+                warn("schedule", times.warning)
         except ValueProblem as exc:
-            _warn(warnings, "schedule", exc)
+            warn("schedule", exc)
     status = get("status").lower() or "published"
     if status not in ("published", "draft", "veröffentlicht", "entwurf", "ja", "nein"):
-        _warn(warnings, "status", _l("„%(value)s“ (erlaubt: veröffentlicht, Entwurf)", value=get("status")))
+        warn("status", _l("„%(value)s“ (erlaubt: veröffentlicht, Entwurf)", value=get("status")))
     data["_status"] = "draft" if status in ("draft", "entwurf", "nein") else "published"
 
     location = None
@@ -488,7 +493,7 @@ def check_row(cells: dict[str, str], vocab: Vocab, geocoder: Geocoder, source: s
                 location["lat"], location["lon"] = lat, lon
                 geocode = "exact"
             except ValueError:
-                _warn(warnings, "lat", _l("„%(lat)s“, „%(lon)s“ sind keine gültigen Koordinaten",
+                warn("lat", _l("„%(lat)s“, „%(lon)s“ sind keine gültigen Koordinaten",
                                           lat=get("lat"), lon=get("lon")))
         if not geocode:
             query = " ".join(p for p in (get("address"), get("postcode"), get("location_name")) if p)
@@ -499,8 +504,8 @@ def check_row(cells: dict[str, str], vocab: Vocab, geocoder: Geocoder, source: s
                 location["lat"], location["lon"] = round(point.lat, 6), round(point.lon, 6)
                 geocode = point.precision or "exact"
             if geocode != "exact":
-                _warn(warnings, "address", _l("„%(address)s“: %(grade)s", address=query,
-                                              grade=GEOCODE_LABELS[geocode]))
+                warn("address", _l("„%(address)s“: %(grade)s", address=query,
+                                              grade=vocab.geocode_labels[geocode]))
         location["geocode_precision"] = geocode
     return Checked(data, location, errors, warnings, re.sub(r"\s+", " ", get("organization")),
                    row_key(cells, source), geocode)
