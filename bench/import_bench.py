@@ -97,6 +97,7 @@ def run_size(n: int, backend: str, workdir: Path) -> dict:
         engine.dispose()
         url = f"{PG_URL}?options=-csearch_path%3D{schema}"
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench", "MAIL_BACKEND": "outbox",
+           "SESSION_COOKIE_SECURE": "0",  # plain HTTP to 127.0.0.1: the login cookie must come back
            "IMPORT_MAX_BYTES": str(20 * 1024 * 1024)}
     env.pop("REDIS_URL", None)
     prepare(url, env)
