@@ -677,11 +677,13 @@ class Writer:
                 offer.locations = locations
             self.offers[checked.key] = offer
             result.status = "created"
+            changes = diff(empty_data(), {**data, "locations": []})  # now: the flush holds the write lock
 
             def created() -> dict:
                 result.offer_id = offer.id
-                return history_values("imported", user=user, offer=offer,
-                                      changes=diff(empty_data(), {**data, "locations": [loc.id for loc in locations]}))
+                if locations:
+                    changes["locations"] = [[], sorted({loc.id for loc in locations})]
+                return history_values("imported", user=user, offer=offer, changes=changes)
 
             self.pending.append(created)
             return
@@ -858,7 +860,7 @@ def _write_all(results, checks, writer, run_id, source_id, commit, batch, batch_
         if not written:
             writer = _write_rows(pairs[start:end], new_writer(), run_id, commit, cells_of, new_writer)
         start = end
-        if commit and end < len(pairs):
+        if commit:
             db.session.get(ImportRun, run_id).processed = end
             db.session.commit()
             if source_id is not None:
@@ -894,11 +896,12 @@ def import_rows(rows: list[tuple[int, dict[str, str]]], geocoder: Geocoder, user
                    lambda: Writer(user, source, approve_organizations))
     finally:
         session.expire_on_commit = expire_on_commit
-    run = db.session.get(ImportRun, run_id)
     report = ImportReport(results, list(notes), run_id=run_id)
+    rows_report = [asdict(r) for r in results]
+    run = db.session.get(ImportRun, run_id)
     run.created, run.updated = report.count("created"), report.count("updated")
     run.unchanged, run.rejected = report.count("unchanged"), report.count("rejected")
-    run.report = [asdict(r) for r in results]
+    run.report = rows_report
     run.processed, run.state, run.finished_at = len(results), ImportState.done.value, dt.datetime.now(dt.UTC).replace(tzinfo=None)
     run.content = None
     db.session.flush()
