@@ -18,8 +18,9 @@ A file goes through four steps:
    most for one batch's flush, and a killed import leaves only whole rows); when the database
    refuses a batch it is undone and written again row by row, each row in its own SAVEPOINT,
    the refused row rejected. Rows are matched by ``external_id`` or, without one, by
-   organisation + title + place, so importing the same file again changes nothing. Organisations the import does not know are
-   created waiting for approval unless the person ticked "approve new organisations".
+   organisation + title + place, so importing the same file again changes nothing.
+   Organisations the import does not know are created waiting for approval unless the person
+   ticked "approve new organisations".
 
 Imports run in the background (:mod:`directory.offers.import_jobs`) with their progress stored
 in :class:`ImportRun`.
@@ -494,7 +495,7 @@ def check_row(cells: dict[str, str], vocab: Vocab, geocoder: Geocoder, source: s
                 geocode = "exact"
             except ValueError:
                 warn("lat", _l("„%(lat)s“, „%(lon)s“ sind keine gültigen Koordinaten",
-                                          lat=get("lat"), lon=get("lon")))
+                               lat=get("lat"), lon=get("lon")))
         if not geocode:
             query = " ".join(p for p in (get("address"), get("postcode"), get("location_name")) if p)
             point = geocoder.geocode(query) if query else None
@@ -505,7 +506,7 @@ def check_row(cells: dict[str, str], vocab: Vocab, geocoder: Geocoder, source: s
                 geocode = point.precision or "exact"
             if geocode != "exact":
                 warn("address", _l("„%(address)s“: %(grade)s", address=query,
-                                              grade=vocab.geocode_labels[geocode]))
+                                   grade=vocab.geocode_labels[geocode]))
         location["geocode_precision"] = geocode
     return Checked(data, location, errors, warnings, re.sub(r"\s+", " ", get("organization")),
                    row_key(cells, source), geocode)
