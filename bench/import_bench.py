@@ -27,6 +27,7 @@ from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+import directory.extensions  # noqa: E402,F401 - the app's SQLite connection settings, for the other writer
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 STREETS = ["Marienstraße", "Bäckerstraße", "Königswall", "Simeonsplatz", "Kampstraße", "Obermarktstraße"]
 TIMES = ["Mo+Mi 10-12 Uhr", "dienstags 15–17 Uhr", "Mo, Mi, Fr 9–12", "Di. 9.30–11 Uhr", "nach Vereinbarung",
@@ -66,10 +67,9 @@ def csrf(session: requests.Session, url: str) -> str:
 
 def writer(url: str, stop: threading.Event, counts: dict) -> None:
     """Another writer: one small transaction every 50 ms (like a provider saving a form), with
-    the app's connection settings (directory.extensions: SQLite waits up to 30 s for a lock);
-    counts its failures and its slowest write."""
-    import directory.extensions  # noqa: F401 - registers the app's SQLite connection settings
-
+    the app's connection settings (directory.extensions, imported above so that the writer
+    starts with the import: SQLite waits up to 30 s for a lock); counts its failures and its
+    slowest write."""
     engine = create_engine(url)
     while not stop.is_set():
         started = time.perf_counter()
@@ -97,6 +97,7 @@ def run_size(n: int, backend: str, workdir: Path) -> dict:
         engine.dispose()
         url = f"{PG_URL}?options=-csearch_path%3D{schema}"
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench", "MAIL_BACKEND": "outbox",
+           "SESSION_COOKIE_SECURE": "0",  # plain HTTP to 127.0.0.1: the login cookie must come back
            "IMPORT_MAX_BYTES": str(20 * 1024 * 1024)}
     env.pop("REDIS_URL", None)
     prepare(url, env)

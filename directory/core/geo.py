@@ -115,17 +115,18 @@ class GazetteerGeocoder:
     ) -> None:
         self.entries = list(entries)
         # longest names first, so "Große Heide" wins over "Heide"
-        self._by_name = sorted(
-            ((normalise(e.name), e) for e in self.entries), key=lambda p: -len(p[0])
-        )
+        self._by_name = [
+            (re.compile(r"(^|\b)" + re.escape(name) + r"(\b|$)"), e)
+            for name, e in sorted(((normalise(e.name), e) for e in self.entries), key=lambda p: -len(p[0]))
+        ]
         self._districts = [(normalise(name), code, lat, lon, name) for code, name, lat, lon in districts]
 
     def geocode(self, query: str) -> GeoPoint | None:
         q = normalise(query)
         if not q:
             return None
-        for name, e in self._by_name:
-            if re.search(r"(^|\b)" + re.escape(name) + r"(\b|$)", q):
+        for pattern, e in self._by_name:
+            if pattern.search(q):
                 return GeoPoint(e.lat, e.lon, e.name, e.district, e.approximate,
                                 precision="exact" if e.kind == "place" else "street")
         postcode = re.search(r"\b(\d{5})\b", q)
@@ -139,6 +140,20 @@ class GazetteerGeocoder:
             if re.search(r"(^|\b)" + re.escape(name) + r"(\b|$)", q):
                 return GeoPoint(lat, lon, label, code, approximate=True, precision="postcode")
         return None
+
+
+class RememberingGeocoder:
+    """Asks the geocoder it wraps once per query (an import's list names the same addresses
+    again and again)."""
+
+    def __init__(self, geocoder: Geocoder) -> None:
+        self.geocoder = geocoder
+        self.answers: dict[str, GeoPoint | None] = {}
+
+    def geocode(self, query: str) -> GeoPoint | None:
+        if query not in self.answers:
+            self.answers[query] = self.geocoder.geocode(query)
+        return self.answers[query]
 
 
 class NominatimGeocoder:

@@ -312,16 +312,25 @@ def can_edit_location(user: User, location: Location) -> bool:
 
 # --- history -----------------------------------------------------------------------------------
 
+def history_values(action: str, *, user: User | None, offer: Offer | None = None,
+                   location: Location | None = None, organization: Organization | None = None,
+                   changes: dict | None = None, note: str = "") -> dict:
+    """The column values of a history record of objects that have their ids (for inserting
+    many at once, as the import does; :func:`record` adds one to the session)."""
+    org_id = organization.id if organization is not None else (
+        offer.organization_id if offer is not None else (location.organization_id if location else None))
+    return {"action": action, "user_id": getattr(user, "id", None), "offer_id": getattr(offer, "id", None),
+            "location_id": getattr(location, "id", None), "organization_id": org_id, "changes": changes or {},
+            "note": note, "version": offer.version if offer is not None else None}
+
+
 def record(action: str, *, user: User | None, offer: Offer | None = None,
            location: Location | None = None, organization: Organization | None = None,
            changes: dict | None = None, note: str = "") -> ChangeRecord:
-    org_id = organization.id if organization is not None else (
-        offer.organization_id if offer is not None else (location.organization_id if location else None))
-    entry = ChangeRecord(
-        action=action, user_id=getattr(user, "id", None), offer=offer, location=location,
-        organization_id=org_id, changes=changes or {}, note=note,
-        version=offer.version if offer is not None else None,
-    )
+    values = history_values(action, user=user, offer=offer, location=location, organization=organization,
+                            changes=changes, note=note)
+    del values["offer_id"], values["location_id"]  # by the relationships: the objects may be new
+    entry = ChangeRecord(offer=offer, location=location, **values)
     db.session.add(entry)
     return entry
 

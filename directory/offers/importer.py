@@ -13,11 +13,14 @@ A file goes through four steps:
    a field that cannot be understood is left empty with a warning and the offer is imported as
    a draft, flagged for moderators (``Offer.import_warnings``), as is a place found less exactly
    than by its address (``Location.geocode_precision``);
-4. **writing** (:func:`execute`): each row in its own SAVEPOINT, committed in batches of
-   :data:`BATCH` rows (so other writes wait at most one batch, and a killed import leaves only
-   whole rows); matched by ``external_id`` or, without one, by organisation + title + place, so
-   importing the same file again changes nothing. Organisations the import does not know are
-   created waiting for approval unless the person ticked "approve new organisations".
+4. **writing** (:func:`execute`): in batches of :data:`BATCH` rows, each put into the session
+   without touching the database, then flushed at once and committed (so other writes wait at
+   most for one batch's flush, and a killed import leaves only whole rows); when the database
+   refuses a batch it is undone and written again row by row, each row in its own SAVEPOINT,
+   the refused row rejected. Rows are matched by ``external_id`` or, without one, by
+   organisation + title + place, so importing the same file again changes nothing.
+   Organisations the import does not know are created waiting for approval unless the person
+   ticked "approve new organisations".
 
 Imports run in the background (:mod:`directory.offers.import_jobs`) with their progress stored
 in :class:`ImportRun`.
@@ -33,22 +36,24 @@ import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 from openpyxl import load_workbook
-from sqlalchemy import select, update
+from sqlalchemy import func, insert, inspect, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from directory.config import ROOT
 from directory.core import csv as csv_file
-from directory.core.geo import Geocoder, district_for_point
-from directory.core.geo import normalise as normalise_place
+from directory.core.geo import Geocoder, RememberingGeocoder, district_for_point
+from directory.core.geo import normalise as fold_place
 from directory.extensions import db
 from directory.models import (
     Category,
+    ChangeRecord,
     Challenge,
     District,
     ImportRun,
@@ -59,6 +64,7 @@ from directory.models import (
     Offer,
     OfferStatus,
     Organization,
+    Schedule,
     TargetGroup,
     User,
     offer_location,
@@ -69,7 +75,7 @@ from directory.offers.editing import (
     data_from_offer,
     diff,
     empty_data,
-    record,
+    history_values,
 )
 from directory.offers.import_values import (
     SYNONYMS,
@@ -88,7 +94,6 @@ MAX_ROWS = 5000
 MAX_CELL = 5000
 BATCH = 200
 BATCH_SECONDS = 0.5  # a batch ends after this long too, so other writers wait at most that
-COMMIT_PAUSE = 0.11  # SQLite: between batches, longer than the busy handler's 100 ms poll, so a waiting writer gets the lock
 # Checked before a file is loaded (XLSX: from its declared dimension and packed sizes).
 LIMITS = {"rows": MAX_ROWS + 1, "columns": 100, "cells": 300_000, "unpacked_bytes": 64 * 1024 * 1024,
           "shared_strings_bytes": 16 * 1024 * 1024, "compression_ratio": 200}
@@ -346,6 +351,9 @@ class Vocab:
                                   for lang in s.scalars(select(Language))), SYNONYMS["languages"])
         first = s.scalar(select(Category.code).order_by(Category.position).limit(1))
         self.default_category = first
+        # the labels translated once per run, not in every row
+        self.field_names = {name: str(label) for name, label in FIELD_NAMES.items()}
+        self.geocode_labels = {grade: str(label) for grade, label in GEOCODE_LABELS.items()}
 
 
 @dataclass
@@ -359,8 +367,13 @@ class Checked:
     geocode: str = ""
 
 
-def _warn(warnings: list[dict], fieldname: str, message) -> None:
-    warnings.append({"field": fieldname, "message": f"{FIELD_NAMES.get(fieldname, fieldname)}: {message}"})
+def _warn(warnings: list[dict], fieldname: str, message, names: dict | None = None) -> None:
+    name = (names or {}).get(fieldname) or FIELD_NAMES.get(fieldname, fieldname)
+    warnings.append({"field": fieldname, "message": f"{name}: {message}"})
+
+
+# the same names and addresses come again and again in a list
+normalise_place = lru_cache(maxsize=50_000)(fold_place)
 
 
 def row_key(cells: dict[str, str], source: str = "") -> str:
@@ -379,6 +392,7 @@ def check_row(cells: dict[str, str], vocab: Vocab, geocoder: Geocoder, source: s
     errors: list[str] = []
     warnings: list[dict] = []
     get = lambda c: (cells.get(c) or "").strip()
+    warn = lambda fieldname, message: _warn(warnings, fieldname, message, vocab.field_names)
     for name in REQUIRED_COLUMNS:
         if not get(name):
             errors.append(str(_l("%(column)s fehlt", column=name)))
@@ -387,7 +401,7 @@ def check_row(cells: dict[str, str], vocab: Vocab, geocoder: Geocoder, source: s
             if name in REQUIRED_COLUMNS or name == "external_id":
                 errors.append(str(_l("%(column)s: höchstens %(n)d Zeichen", column=name, n=limit)))
             else:
-                _warn(warnings, name, _l("höchstens %(n)d Zeichen – gekürzt", n=limit))
+                warn(name, _l("höchstens %(n)d Zeichen – gekürzt", n=limit))
     data = empty_data()
     for name in ("title", "summary", "description", "plain_summary", "cost", "accessibility",
                  "contact_name", "contact_phone"):
@@ -400,9 +414,9 @@ def check_row(cells: dict[str, str], vocab: Vocab, geocoder: Geocoder, source: s
                 break
     if category is None:
         if get("category"):
-            _warn(warnings, "category", _l("unbekannte Art „%(value)s“ – bitte auswählen", value=get("category")))
+            warn("category", _l("unbekannte Art „%(value)s“ – bitte auswählen", value=get("category")))
         else:
-            _warn(warnings, "category", _l("fehlt – bitte auswählen"))
+            warn("category", _l("fehlt – bitte auswählen"))
         category = vocab.default_category
     data["category_code"] = category
     for name, matcher in (("challenges", vocab.challenges), ("target_groups", vocab.targets),
@@ -410,14 +424,14 @@ def check_row(cells: dict[str, str], vocab: Vocab, geocoder: Geocoder, source: s
         codes, unknown = matcher.match_list(get(name))
         data[name] = codes
         if unknown:
-            _warn(warnings, name, _l("nicht verstanden: %(values)s", values=", ".join(f"„{u}“" for u in unknown)))
+            warn(name, _l("nicht verstanden: %(values)s", values=", ".join(f"„{u}“" for u in unknown)))
     try:
         free = parse_bool(get("free"))
     except ValueProblem:
         free = None
         cost = parse_cost(get("free"))  # "kostenlos" / "2 €" in the free column
         if cost is None:
-            _warn(warnings, "free", _l("„%(value)s“ ist weder ja noch nein", value=get("free")))
+            warn("free", _l("„%(value)s“ ist weder ja noch nein", value=get("free")))
         else:
             free = cost.is_free
             data["cost"] = data["cost"] or cost.text
@@ -428,28 +442,28 @@ def check_row(cells: dict[str, str], vocab: Vocab, geocoder: Geocoder, source: s
                 free = cost.is_free
             data["cost"] = "" if cost.is_free else get("cost")[:300]
         except ValueProblem as exc:
-            _warn(warnings, "cost", exc)
+            warn("cost", exc)
     data["is_free"] = True if free is None else free
     try:
         required = parse_bool(get("registration_required"))
         data["registration_required"] = bool(required)
     except ValueProblem as exc:
-        _warn(warnings, "registration_required", exc)
+        warn("registration_required", exc)
     email = get("contact_email")
     if email:
         if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email) and len(email) <= 200:
             data["contact_email"] = email
         else:
-            _warn(warnings, "contact_email", _l("„%(value)s“ ist keine E-Mail-Adresse", value=email))
+            warn("contact_email", _l("„%(value)s“ ist keine E-Mail-Adresse", value=email))
     for name in ("valid_from", "valid_to", "last_confirmed"):
         try:
             day = parse_date(get(name))
             data[name] = day.isoformat() if day else None
         except ValueProblem as exc:
-            _warn(warnings, name, exc)
+            warn(name, exc)
             data[name] = None
     if data.get("valid_from") and data.get("valid_to") and data["valid_to"] < data["valid_from"]:
-        _warn(warnings, "valid_to", _l("liegt vor „gültig ab“"))
+        warn("valid_to", _l("liegt vor „gültig ab“"))
         data["valid_to"] = None
     if get("schedule"):
         try:
@@ -459,12 +473,12 @@ def check_row(cells: dict[str, str], vocab: Vocab, geocoder: Geocoder, source: s
                 note = str(_l("Zeiten: %(note)s", note=times.note))
                 data["description"] = f"{data['description']}\n\n{note}".strip()
             if times.warning:
-                _warn(warnings, "schedule", times.warning)
+                warn("schedule", times.warning)
         except ValueProblem as exc:
-            _warn(warnings, "schedule", exc)
+            warn("schedule", exc)
     status = get("status").lower() or "published"
     if status not in ("published", "draft", "veröffentlicht", "entwurf", "ja", "nein"):
-        _warn(warnings, "status", _l("„%(value)s“ (erlaubt: veröffentlicht, Entwurf)", value=get("status")))
+        warn("status", _l("„%(value)s“ (erlaubt: veröffentlicht, Entwurf)", value=get("status")))
     data["_status"] = "draft" if status in ("draft", "entwurf", "nein") else "published"
 
     location = None
@@ -480,8 +494,8 @@ def check_row(cells: dict[str, str], vocab: Vocab, geocoder: Geocoder, source: s
                 location["lat"], location["lon"] = lat, lon
                 geocode = "exact"
             except ValueError:
-                _warn(warnings, "lat", _l("„%(lat)s“, „%(lon)s“ sind keine gültigen Koordinaten",
-                                          lat=get("lat"), lon=get("lon")))
+                warn("lat", _l("„%(lat)s“, „%(lon)s“ sind keine gültigen Koordinaten",
+                               lat=get("lat"), lon=get("lon")))
         if not geocode:
             query = " ".join(p for p in (get("address"), get("postcode"), get("location_name")) if p)
             point = geocoder.geocode(query) if query else None
@@ -491,8 +505,8 @@ def check_row(cells: dict[str, str], vocab: Vocab, geocoder: Geocoder, source: s
                 location["lat"], location["lon"] = round(point.lat, 6), round(point.lon, 6)
                 geocode = point.precision or "exact"
             if geocode != "exact":
-                _warn(warnings, "address", _l("„%(address)s“: %(grade)s", address=query,
-                                              grade=GEOCODE_LABELS[geocode]))
+                warn("address", _l("„%(address)s“: %(grade)s", address=query,
+                                   grade=vocab.geocode_labels[geocode]))
         location["geocode_precision"] = geocode
     return Checked(data, location, errors, warnings, re.sub(r"\s+", " ", get("organization")),
                    row_key(cells, source), geocode)
@@ -504,30 +518,59 @@ def org_key(name: str) -> str:
     return re.sub(r"\s+", " ", name.strip().lower())
 
 
+class RowRefused(ValueError):
+    """A row that cannot be written, found before anything of it was changed in the session."""
+
+
+def _belongs_to(obj: Offer | Location, org: Organization) -> None:
+    """Link an offer or place to its organisation. A known organisation by its id, without the
+    backref event (it would mark the organisation changed and so rebuild the search text of
+    all its offers); a new one by the relationship (it has no id before the flush)."""
+    if org.id is None:
+        obj.organization = org
+    else:
+        obj.organization_id = org.id
+        set_committed_value(obj, "organization", org)
+
+
 class Writer:
-    """Writes checked rows; keeps what it needs to find organisations and places across rows."""
+    """Writes checked rows into the session without flushing them; keeps what it needs to find
+    organisations and places across rows. New objects get their ids at the batch's flush, so
+    the history records of the rows are made afterwards, by :meth:`finish`."""
 
     def __init__(self, user: User | None, source: ImportSource | None, approve_organizations: bool):
         self.user = user
         self.source = source
         self.approve = approve_organizations
-        self.organizations: dict[str, int] = {}
+        self.organizations: dict[str, int | Organization] = {}  # id until used, then the object
         for org_id, name in db.session.execute(select(Organization.id, Organization.name).order_by(Organization.id.desc())):
             self.organizations[org_key(name)] = org_id  # the oldest wins for duplicate names
-        self.locations: dict[int, dict[tuple, int]] = {}
+        self.locations: dict[str, dict[tuple, Location]] = {}  # by organisation key
         self.districts = [(d.code, d.boundary_geojson) for d in db.session.scalars(select(District))]
-        self.offers: dict[str, int] = dict(db.session.execute(
+        self.offers: dict[str, int | Offer] = dict(db.session.execute(
             select(Offer.external_id, Offer.id).where(Offer.external_id.is_not(None))).all())
         self.terms = {name: {t.code: t for t in db.session.scalars(select(model))}
                       for name, model in (("challenges", Challenge), ("target_groups", TargetGroup),
                                           ("languages", Language))}
+        self.loaded: list[Offer] = []
+        self.loaded_to = 0  # the rows before this one have been preloaded
+        self.pending: list[Callable[[], dict]] = []  # history records waiting for the flush
 
-    def preload(self, keys: list[str]) -> None:
-        """Load the existing offers of the next rows with their links in a few queries."""
-        ids = [self.offers[k] for k in keys if k in self.offers]
+    def preload(self, keys: list[str], to: int) -> None:
+        """Load the existing offers of the next rows (up to row index ``to``) with their links
+        in a few queries."""
+        self.loaded_to = to
+        ids = [v for v in (self.offers.get(k) for k in keys) if isinstance(v, int)]
         self.loaded = list(db.session.scalars(select(Offer).where(Offer.id.in_(ids)).options(
             selectinload(Offer.challenges), selectinload(Offer.target_groups), selectinload(Offer.languages),
             selectinload(Offer.locations), selectinload(Offer.schedules)))) if ids else []
+
+    def finish(self) -> None:
+        """Insert the history records of the rows written since the last call (after the flush
+        that gave their objects ids), all in one statement."""
+        pending, self.pending = self.pending, []
+        if pending:
+            db.session.execute(insert(ChangeRecord.__table__), [make() for make in pending])
 
     def _set_terms(self, offer: Offer, data: dict) -> None:
         """Vocabulary links from the objects loaded once (apply_data would query each row)."""
@@ -536,76 +579,94 @@ class Writer:
             if sorted(t.code for t in getattr(offer, name)) != wanted:
                 setattr(offer, name, [terms[c] for c in wanted if c in terms])
 
-    def _places(self, org_id: int) -> dict[tuple, int]:
-        if org_id not in self.locations:
-            used = select(offer_location.c.location_id).join(Offer, Offer.id == offer_location.c.offer_id).where(
-                Offer.organization_id == org_id)
-            places = {}
-            for loc in db.session.scalars(select(Location).where(
-                    (Location.organization_id == org_id) | Location.id.in_(used)).order_by(Location.id.desc())):
-                places[(normalise_place(loc.name), normalise_place(loc.address))] = loc.id
-                places.setdefault((normalise_place(loc.name), normalise_place(loc.address), loc.postcode), loc.id)
-            self.locations[org_id] = places
-        return self.locations[org_id]
+    def _places(self, key: str, org: Organization) -> dict[tuple, Location]:
+        if key not in self.locations:
+            places: dict[tuple, Location] = {}
+            if org.id is not None:
+                used = select(offer_location.c.location_id).join(Offer, Offer.id == offer_location.c.offer_id).where(
+                    Offer.organization_id == org.id)
+                for loc in db.session.scalars(select(Location).where(
+                        (Location.organization_id == org.id) | Location.id.in_(used)).order_by(Location.id.desc())):
+                    places[(normalise_place(loc.name), normalise_place(loc.address))] = loc
+            self.locations[key] = places
+        return self.locations[key]
 
-    def _location(self, org: Organization, values: dict) -> int:
-        places = self._places(org.id)
-        key = (normalise_place(values["name"]), normalise_place(values["address"]))
-        if key in places:
-            loc = db.session.get(Location, places[key])
-            if loc is not None and values.get("geocode_precision") and loc.geocode_precision is None:
+    def _location(self, org: Organization, key: str, values: dict) -> Location:
+        places = self._places(key, org)
+        place = (normalise_place(values["name"]), normalise_place(values["address"]))
+        loc = places.get(place)
+        if loc is not None:
+            if values.get("geocode_precision") and loc.geocode_precision is None:
                 loc.geocode_precision = values["geocode_precision"]
-            return places[key]
+            return loc
         district = None
         if values["lat"] is not None:
             district = district_for_point(values["lat"], values["lon"], self.districts)
-        loc = Location(organization_id=org.id, name=values["name"].strip() or values["address"], address=values["address"],
+        loc = Location(name=values["name"].strip() or values["address"], address=values["address"],
                        postcode=values["postcode"], city=values.get("city") or "Minden", lat=values["lat"],
-                       lon=values["lon"], district_code=district, geocode_precision=values.get("geocode_precision"))
+                       lon=values["lon"], district_code=district, geocode_precision=values.get("geocode_precision"),
+                       version=1)  # every value given: rows inserted together, nothing fetched back
+        _belongs_to(loc, org)
         db.session.add(loc)
-        db.session.flush()
-        record("location_created", user=self.user, location=loc, organization=org,
-               changes={k: [None, getattr(loc, k)] for k in ("name", "address", "postcode", "lat", "lon", "district_code")})
-        places[key] = loc.id
-        return loc.id
+        self.pending.append(lambda: history_values(
+            "location_created", user=self.user, location=loc, organization=org,
+            changes={k: [None, getattr(loc, k)] for k in ("name", "address", "postcode", "lat", "lon", "district_code")}))
+        places[place] = loc
+        return loc
 
     def _organization(self, name: str, result: RowResult) -> Organization:
-        org_id = self.organizations.get(org_key(name))
-        if org_id is not None:
-            return db.session.get(Organization, org_id)
-        org = Organization(name=name, approved=self.approve, source_id=getattr(self.source, "id", None))
+        key = org_key(name)
+        known = self.organizations.get(key)
+        if isinstance(known, Organization):
+            return known
+        if known is not None:
+            org = db.session.get(Organization, known)
+            if org is not None:
+                self.organizations[key] = org
+                return org
+        org = Organization(name=name, approved=self.approve, source_id=getattr(self.source, "id", None), version=1)
         db.session.add(org)
-        db.session.flush()
-        record("created", user=self.user, organization=org, note="import")
+        self.pending.append(lambda: history_values("created", user=self.user, organization=org, note="import"))
         result.messages.append(str(_l("Organisation „%(name)s“ neu angelegt", name=org.name) if self.approve else
                                    _l("Organisation „%(name)s“ neu angelegt – wartet auf Freigabe", name=org.name)))
-        self.organizations[org_key(name)] = org.id
+        self.organizations[key] = org
         return org
 
+    def _offer(self, key: str) -> Offer | None:
+        known = self.offers.get(key)
+        if known is None or isinstance(known, Offer):
+            return known
+        return db.session.get(Offer, known)
+
     def write(self, result: RowResult, checked: Checked) -> None:
+        """Put the row into the session (no flush); :class:`RowRefused` before changing anything."""
         data = dict(checked.data)
         status = data.pop("_status")
         last_confirmed = data.pop("last_confirmed", None)
+        offer = self._offer(checked.key)
+        if offer is not None:
+            known = self.organizations.get(org_key(checked.organization))
+            known_id = known.id if isinstance(known, Organization) else known
+            if known_id is None or known_id != offer.organization_id:
+                raise RowRefused(str(_l("external_id gehört zu einem Angebot einer anderen Organisation (%(name)s)",
+                                        name=offer.organization.name)))
         org = self._organization(checked.organization, result)
-        offer_id = self.offers.get(checked.key)
-        offer = db.session.get(Offer, offer_id) if offer_id is not None else None
-        if offer is not None and offer.organization_id != org.id:
-            raise ValueError(str(_l("external_id gehört zu einem Angebot einer anderen Organisation (%(name)s)",
-                                    name=offer.organization.name)))
         if checked.location is not None:
-            data["locations"] = [self._location(org, checked.location)]
+            locations = [self._location(org, org_key(checked.organization), checked.location)]
         elif offer is not None:
-            data["locations"] = [loc.id for loc in offer.locations]
+            locations = list(offer.locations)
+        else:
+            locations = []
         warnings = checked.warnings or None
         publish = status == "published" and org.approved
         confirmed = dt.date.fromisoformat(last_confirmed) if last_confirmed else dt.date.today()
+        user = self.user
         if offer is None:
             wanted = OfferStatus.published.value if publish and not warnings else OfferStatus.draft.value
-            offer = Offer(external_id=checked.key, organization_id=org.id, status=wanted, version=1,
+            offer = Offer(external_id=checked.key, status=wanted, version=1,
                           last_confirmed=confirmed, source_id=getattr(self.source, "id", None),
                           import_warnings=warnings)
-            # the organisation without a backref event: it would touch every offer of the organisation
-            set_committed_value(offer, "organization", org)
+            _belongs_to(offer, org)
             for name in self.terms:
                 set_committed_value(offer, name, [])
             set_committed_value(offer, "locations", [])
@@ -613,14 +674,23 @@ class Writer:
             db.session.add(offer)
             with db.session.no_autoflush:
                 self._set_terms(offer, data)
-                apply_data(offer, data)
-            db.session.flush()
-            self.offers[checked.key] = offer.id
-            record("imported", user=self.user, offer=offer, changes=diff(empty_data(), data))
-            result.status, result.offer_id = "created", offer.id
+                apply_data(offer, {**data, "locations": []})
+                offer.locations = locations
+            self.offers[checked.key] = offer
+            result.status = "created"
+            changes = diff(empty_data(), {**data, "locations": []})  # now: the flush holds the write lock
+
+            def created() -> dict:
+                result.offer_id = offer.id
+                if locations:
+                    changes["locations"] = [[], sorted({loc.id for loc in locations})]
+                return history_values("imported", user=user, offer=offer, changes=changes)
+
+            self.pending.append(created)
             return
         before = data_from_offer(offer)
-        changes = diff(before, data)
+        # a place new in this batch has no id yet (0 never is one): it differs from every old one
+        changes = diff(before, {**data, "locations": [loc.id or 0 for loc in locations]})
         wanted = offer.status
         if status == "draft" and offer.status == OfferStatus.published.value:
             wanted = OfferStatus.draft.value
@@ -638,19 +708,28 @@ class Writer:
             return
         with db.session.no_autoflush:
             self._set_terms(offer, data)
-            apply_data(offer, data)
+            apply_data(offer, {**data, "locations": [loc.id for loc in offer.locations]})
+            if sorted(loc.id or 0 for loc in offer.locations) != sorted(loc.id or 0 for loc in locations):
+                offer.locations = locations
         offer.status = wanted
         offer.import_warnings = warnings
         if "last_confirmed" in changes:
             offer.last_confirmed = confirmed
         offer.version += 1
-        record("imported", user=self.user, offer=offer, changes=changes)
+
+        def updated() -> dict:
+            if "locations" in changes:
+                changes["locations"] = [before["locations"], sorted(loc.id for loc in locations)]
+            return history_values("imported", user=user, offer=offer, changes=changes)
+
+        self.pending.append(updated)
         result.status = "updated"
 
 
 def _results(rows, vocab, geocoder, source_name, cells_of) -> tuple[list[RowResult], list[Checked | None]]:
     seen: set[str] = set()
     results, checks = [], []
+    geocoder = RememberingGeocoder(geocoder)
     for number, cells in rows:
         check = check_row(cells, vocab, geocoder, source_name)
         result = RowResult(number, check.key, "rejected", title=(cells.get("title") or "")[:200],
@@ -687,29 +766,104 @@ def _open_transaction(run_id: int) -> None:
     db.session.execute(update(ImportRun).where(ImportRun.id == run_id).values(processed=ImportRun.processed))
 
 
-def _write_all(results, checks, writer, run_id, source_id, commit, batch, batch_seconds, cells_of, new_writer):
-    committed, since = 0, time.monotonic()
-    for index, (result, check) in enumerate(zip(results, checks), start=1):
-        if (index - 1) % 100 == 0:
-            writer.preload([c.key for c in checks[index - 1:index + 99] if c is not None])
-        if check is not None:
-            try:
-                with db.session.begin_nested():
+NUMBERED = (Organization, Location, Offer, Schedule)
+
+
+def _number_new_rows() -> None:
+    """SQLite: give the batch's new rows their ids (max + 1 …, as SQLite would), so that each
+    table gets one multi-row INSERT: SQLite cannot tell which row of such an INSERT got which id,
+    so SQLAlchemy would insert them one at a time. Called holding the write lock (the batch's
+    first statement takes it), so no other writer takes an id meanwhile."""
+    if db.session.get_bind().dialect.name != "sqlite":
+        return
+    new: dict[type, list] = {}
+    for obj in db.session.new:
+        if isinstance(obj, NUMBERED) and obj.id is None:
+            new.setdefault(type(obj), []).append(obj)
+    for model, objects in new.items():
+        next_id = (db.session.scalar(select(func.max(model.id))) or 0) + 1
+        for obj in sorted(objects, key=lambda o: inspect(o).insert_order):
+            obj.id = next_id
+            next_id += 1
+
+
+def _reject(result: RowResult, exc: Exception, cells_of: Callable[[int], list[str]]) -> None:
+    result.status, result.offer_id = "rejected", None
+    result.messages = [str(exc) if isinstance(exc, ValueError)
+                       else str(_l("Datenbankfehler: %(error)s", error=type(exc).__name__))]
+    result.cells = cells_of(result.row)
+
+
+def _write_batch(pairs, start, writer, run_id, commit, batch, batch_seconds, cells_of) -> tuple[int, bool]:
+    """Write the rows from ``start`` on – up to ``batch`` rows or ``batch_seconds`` – with one
+    flush. (end, True) when written; (end, False) when something failed, all of it undone.
+
+    The rows are put into the session first, reading only (on SQLite without holding the write
+    lock); the write lock is taken for the flush."""
+    undo = None if commit else db.session.begin_nested()
+    began, end = time.monotonic(), start
+    try:
+        with db.session.no_autoflush:
+            while end < len(pairs) and end - start < batch and (
+                    end == start or time.monotonic() - began <= batch_seconds):
+                if end >= writer.loaded_to:
+                    writer.preload([c.key for _, c in pairs[end:end + 100] if c is not None], end + 100)
+                result, check = pairs[end]
+                end += 1
+                if check is not None:
+                    try:
+                        writer.write(result, check)
+                    except RowRefused as exc:
+                        _reject(result, exc, cells_of)
+        with db.session.no_autoflush:
+            if commit:
+                _open_transaction(run_id)
+            _number_new_rows()
+        db.session.flush()
+        writer.finish()
+    except (ValueError, SQLAlchemyError):
+        if undo is not None:
+            undo.rollback()
+        else:
+            db.session.rollback()  # all before the batch is committed
+        return end, False
+    if undo is not None:
+        undo.commit()
+    return end, True
+
+
+def _write_rows(pairs, writer, run_id, commit, cells_of, new_writer):
+    """The rows of a failed batch one by one, each in its own SAVEPOINT: the one the database
+    refuses is rejected, the others are written."""
+    if commit:
+        _open_transaction(run_id)
+    for result, check in pairs:
+        if check is None:
+            continue
+        result.status, result.offer_id, result.messages, result.cells = "rejected", None, [], []
+        try:
+            with db.session.begin_nested():
+                with db.session.no_autoflush:
                     writer.write(result, check)
-            except (ValueError, SQLAlchemyError) as exc:
-                result.status, result.offer_id = "rejected", None
-                result.messages = [str(exc) if isinstance(exc, ValueError)
-                                   else str(_l("Datenbankfehler: %(error)s", error=type(exc).__name__))]
-                result.cells = cells_of(result.row)
-                writer = new_writer()  # an organisation created in the row is gone
-        if commit and index < len(results) and (
-                index - committed >= batch or time.monotonic() - since > batch_seconds):
-            committed, since = index, time.monotonic()
-            db.session.get(ImportRun, run_id).processed = index
+                db.session.flush()
+                writer.finish()
+        except (ValueError, SQLAlchemyError) as exc:
+            _reject(result, exc, cells_of)
+            writer = new_writer()  # what the row created (an organisation, a place) is gone
+    return writer
+
+
+def _write_all(results, checks, writer, run_id, source_id, commit, batch, batch_seconds, cells_of, new_writer):
+    pairs = list(zip(results, checks))
+    start = 0
+    while start < len(pairs):
+        end, written = _write_batch(pairs, start, writer, run_id, commit, batch, batch_seconds, cells_of)
+        if not written:
+            writer = _write_rows(pairs[start:end], new_writer(), run_id, commit, cells_of, new_writer)
+        start = end
+        if commit:
+            db.session.get(ImportRun, run_id).processed = end
             db.session.commit()
-            if db.session.get_bind().dialect.name == "sqlite":
-                time.sleep(COMMIT_PAUSE)  # let writers waiting on SQLite's single write lock in
-            _open_transaction(run_id)
             if source_id is not None:
                 writer.source = db.session.get(ImportSource, source_id)
 
@@ -720,8 +874,8 @@ def import_rows(rows: list[tuple[int, dict[str, str]]], geocoder: Geocoder, user
                 batch_seconds: float = BATCH_SECONDS,
                 cells_of: Callable[[int], list[str]] = lambda n: [],
                 commit: bool = True) -> ImportReport:
-    """Check and write the rows, each in its own SAVEPOINT, committing every ``batch`` rows
-    (``commit=False``: the caller commits or rolls back)."""
+    """Check and write the rows in batches of up to ``batch`` rows (or ``batch_seconds``), each
+    flushed at once and committed (``commit=False``: the caller commits or rolls back)."""
     if run is None:
         run = ImportRun(user_id=getattr(user, "id", None), state=ImportState.running.value)
         db.session.add(run)
@@ -735,7 +889,6 @@ def import_rows(rows: list[tuple[int, dict[str, str]]], geocoder: Geocoder, user
     vocab = Vocab()
     writer = Writer(user, source, approve_organizations)
     results, checks = _results(rows, vocab, geocoder, source_name, cells_of)
-    _open_transaction(run_id)
     session = db.session()
     expire_on_commit = session.expire_on_commit
     session.expire_on_commit = False  # the import's own objects stay usable across its batches
@@ -744,11 +897,12 @@ def import_rows(rows: list[tuple[int, dict[str, str]]], geocoder: Geocoder, user
                    lambda: Writer(user, source, approve_organizations))
     finally:
         session.expire_on_commit = expire_on_commit
-    run = db.session.get(ImportRun, run_id)
     report = ImportReport(results, list(notes), run_id=run_id)
+    rows_report = [asdict(r) for r in results]
+    run = db.session.get(ImportRun, run_id)
     run.created, run.updated = report.count("created"), report.count("updated")
     run.unchanged, run.rejected = report.count("unchanged"), report.count("rejected")
-    run.report = [asdict(r) for r in results]
+    run.report = rows_report
     run.processed, run.state, run.finished_at = len(results), ImportState.done.value, dt.datetime.now(dt.UTC).replace(tzinfo=None)
     run.content = None
     db.session.flush()

@@ -84,3 +84,18 @@ def test_point_in_polygon_with_hole():
     assert not geo.point_in_geometry(11, 5, geometry)
     multi = {"type": "MultiPolygon", "coordinates": [[square], [[[20, 20], [30, 20], [30, 30], [20, 30], [20, 20]]]]}
     assert geo.point_in_geometry(25, 22, multi)
+
+
+def test_the_remembering_geocoder_asks_once_per_query(gazetteer):
+    asked = []
+
+    class Counting:
+        def geocode(self, query):
+            asked.append(query)
+            return gazetteer.geocode(query)
+
+    remembering = geo.RememberingGeocoder(Counting())
+    first = remembering.geocode("Marienstraße 10 32427")
+    assert first is not None and remembering.geocode("Marienstraße 10 32427") == first
+    assert remembering.geocode("Irgendwo 5 99999") is None and remembering.geocode("Irgendwo 5 99999") is None
+    assert asked == ["Marienstraße 10 32427", "Irgendwo 5 99999"]

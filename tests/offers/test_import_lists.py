@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from directory.core.geo import app_geocoder
 from directory.extensions import db
-from directory.models import ImportRun, ImportSource, Offer, Organization, Schedule
+from directory.models import ChangeRecord, ImportRun, ImportSource, Offer, Organization, Schedule, SearchChange
 from directory.offers import importer
 from tests.conftest import csrf_token
 from tests.offers.test_importer import mapping_form
@@ -178,3 +178,49 @@ def test_a_kill_in_the_middle_leaves_only_whole_offers_and_a_rerun_completes(com
     report = importer.import_file(path.read_bytes(), "gross.csv", app_geocoder())
     assert report.counts["created"] == 60 - len(offers) and report.counts["unchanged"] == len(offers)
     assert db.session.scalar(select(func.count(Offer.id))) == 60
+
+
+def ten_rows() -> bytes:
+    rows = "".join(f"Verein {n % 3};Angebot {n};Treffpunkt;Di 9-10;Marienstraße {n};32427\n" for n in range(10))
+    return ("Träger;Angebot;Art;Zeiten;Straße;PLZ\n" + rows).encode()
+
+
+def test_a_batch_is_written_with_one_search_change_and_a_history_record_per_object(app):
+    before = db.session.scalar(select(func.count(SearchChange.id)))
+    report = importer.import_file(ten_rows(), "liste.csv", app_geocoder(), batch=4, batch_seconds=1000)
+    assert report.counts["created"] == 10
+    assert db.session.scalar(select(func.count(SearchChange.id))) - before == 3  # batches of 4, 4, 2
+    offers = list(db.session.scalars(select(Offer).order_by(Offer.id)))
+    assert [o.title for o in offers] == [f"Angebot {n}" for n in range(10)]  # ids in the file's order
+    assert [r.offer_id for r in report.rows] == [o.id for o in offers]
+    for offer in offers:
+        (entry,) = db.session.scalars(select(ChangeRecord).where(ChangeRecord.offer_id == offer.id))
+        assert entry.action == "imported" and entry.organization_id == offer.organization_id
+        assert entry.changes["locations"] == [[], [offer.locations[0].id]]
+    created = db.session.scalars(select(ChangeRecord).where(ChangeRecord.action == "location_created"))
+    assert sorted(e.location_id for e in created) == sorted(o.locations[0].id for o in offers)
+    assert db.session.scalar(select(func.count(ChangeRecord.id)).where(ChangeRecord.action == "created")) == 3
+
+
+def test_a_row_the_database_refuses_is_rejected_alone_and_its_batch_written_row_by_row(app, monkeypatch):
+    original = importer.Writer.write
+
+    def write(self, result, checked):
+        original(self, result, checked)
+        if checked.data["title"] == "Angebot 5":  # something the database refuses at the flush
+            db.session.add(Schedule(weekday=1, opens_at=None, closes_at=None))
+
+    monkeypatch.setattr(importer.Writer, "write", write)
+    report = importer.import_file(ten_rows(), "liste.csv", app_geocoder(), batch=4, batch_seconds=1000)
+    assert report.counts == {"created": 9, "updated": 0, "unchanged": 0, "rejected": 1}
+    (rejected,) = [r for r in report.rows if r.status == "rejected"]
+    assert rejected.title == "Angebot 5" and "Datenbankfehler" in rejected.messages[0]
+    assert rejected.cells[1] == "Angebot 5"
+    titles = set(db.session.scalars(select(Offer.title)))
+    assert titles == {f"Angebot {n}" for n in range(10) if n != 5}
+    for offer in db.session.scalars(select(Offer)):  # whole offers, each recorded once
+        assert len(offer.schedules) == 1 and len(offer.locations) == 1
+        assert db.session.scalar(select(func.count(ChangeRecord.id)).where(ChangeRecord.offer_id == offer.id)) == 1
+    assert db.session.scalar(select(func.count(Schedule.id))) == 9
+    again = importer.import_file(ten_rows(), "liste.csv", app_geocoder(), batch=4, batch_seconds=1000)
+    assert again.counts == {"created": 0, "updated": 0, "unchanged": 9, "rejected": 1}
