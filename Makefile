@@ -17,7 +17,7 @@ optional-fonts:                                  # PDF referral sheets; the rest
 	@$(MAKE) -s fonts 2>/dev/null || echo "note: PDF referral sheets need Debian's fonts-dejavu-core (apt-get install fonts-dejavu-core)"
 
 test: install chromium fonts                      ## the whole suite (SQLite + PostgreSQL + browser)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto
 
 install: $(VENV)/.installed static/vendor/.installed $(MO_FILES)
 
