@@ -18,7 +18,7 @@ How folium's defaults are replaced, through its documented hooks only:
   is left out; the container is sized by ``static/css/wegweiser.css``.
 * The rendered header is checked: any script or style other than the expected local files
   raises ``RuntimeError``. Those files are not linked from the page: the container lists them
-  in ``data-assets`` (in load order) and ``static/js/map-loader.js`` (the only tag in
+  in ``data-assets`` (scripts in the order they run) and ``static/js/map-loader.js`` (the only tag in
   ``MapParts.head``, deferred) fetches them when a map comes into view – on a phone's list view
   never, on a wide screen right after the page is parsed. folium's set-up code waits in
   ``window.wegweiserMapQueue`` until Leaflet is there, so nothing of the map blocks the first
@@ -378,7 +378,7 @@ def tile_attributes(config: MapConfig) -> dict[str, str]:
 
 
 def _render(m: folium.Map, config: MapConfig, allowed_paths: tuple[str, ...]) -> tuple[str, list[str], str, str]:
-    """The loader tag, the map's files in load order, the container's inside, the queued set-up."""
+    """The loader tag, the map's files (scripts in their order), the container's inside, the queued set-up."""
     figure = m.get_root()
     figure.render()
     allowed = {_asset_url(config, path) for path in allowed_paths}

@@ -6,10 +6,10 @@ An entry is valid for one state of the data: its key holds the newest ``search_c
 (every write to searchable data adds one, see directory/models/activity.py) and the date, so an
 edit made on any app server ends it everywhere. Only anonymous GET requests without flashed
 messages are cached, only complete 200 answers that set no cookie, and each hit still runs the
-app's after-request handlers (language cookie, headers). A page with inline map code carries
-the nonce of the request that rendered it: a hit gets this request's nonce in its place, so the
-body matches the Content-Security-Policy sent with it (core/security.py). ``PAGE_CACHE=0`` turns it off; the test
-configuration (tests/conftest.py) has it off unless a test turns it on.
+app's after-request handlers (language cookie, headers). A page with inline scripts carries the
+nonce of the request that rendered it: a hit gets this request's nonce in its place, so the body
+matches the Content-Security-Policy sent with it (core/security.py). ``PAGE_CACHE=0`` turns the
+cache off; the test configuration (tests/conftest.py) has it off unless a test turns it on.
 """
 from __future__ import annotations
 
