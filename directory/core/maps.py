@@ -19,7 +19,7 @@ How folium's defaults are replaced, through its documented hooks only:
 * The rendered header is checked: any script or style other than the expected local files
   raises ``RuntimeError``. Those files are not linked from the page: the container lists them
   in ``data-assets`` (scripts in the order they run) and ``static/js/map-loader.js`` (the only tag in
-  ``MapParts.head``, deferred) fetches them when a map comes into view – on a phone's list view
+  ``MapParts.head``, deferred) fetches them once a map is shown – on a phone's list view
   never, on a wide screen right after the page is parsed. folium's set-up code waits in
   ``window.wegweiserMapQueue`` until Leaflet is there, so nothing of the map blocks the first
   paint of the list and the filters.

@@ -1,7 +1,7 @@
-// Loads the maps of a page when one of them comes into view (directory/core/maps.py): the
-// page's list and filters are drawn and usable before any of Leaflet is fetched. A phone's list
-// view (map hidden) loads nothing until the list/map switch shows the map; a wide screen loads
-// right after the page is parsed. Each map container lists its files in data-assets (style
+// Loads the maps of a page once one of them is shown (directory/core/maps.py): the page's list
+// and filters are drawn and usable before any of Leaflet is fetched. A phone's list view (map
+// hidden) loads nothing until the list/map switch shows the map; a wide screen, where the map
+// stands beside the list, loads right after the page is parsed. Each map container lists its files in data-assets (style
 // sheets, then scripts in their order); folium's set-up code waits in window.wegweiserMapQueue
 // and runs once Leaflet, maps.js and the plug-ins are there.
 (function () {
@@ -53,11 +53,12 @@
     });
   }
 
-  if (!("IntersectionObserver" in window)) { start(); return; }
-  var observer = new IntersectionObserver(function (entries) {
-    if (!entries.some(function (entry) { return entry.isIntersecting; })) return;
+  // a map is shown once its box has a size: a hidden one (display: none) has none
+  if (!("ResizeObserver" in window)) { start(); return; }
+  var observer = new ResizeObserver(function (entries) {
+    if (!entries.some(function (entry) { return entry.contentRect.width > 0; })) return;
     observer.disconnect();
     start();
-  }, { rootMargin: "200px" });
+  });
   boxes.forEach(function (box) { observer.observe(box); });
 })();
