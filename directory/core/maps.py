@@ -15,9 +15,14 @@ How folium's defaults are replaced, through its documented hooks only:
 * ``tiles=None``: the tile layer is added by ``maps.js``, right away when the tiles are
   self-hosted or the visitor agreed before, otherwise after a click on "Karte laden".
 * The map's own header (page-wide ``html, body`` styles, a viewport meta tag, inline script)
-  is left out of ``MapParts.head``; the container is sized by ``static/css/wegweiser.css``.
+  is left out; the container is sized by ``static/css/wegweiser.css``.
 * The rendered header is checked: any script or style other than the expected local files
-  raises ``RuntimeError``.
+  raises ``RuntimeError``. Those files are not linked from the page: the container lists them
+  in ``data-assets`` (scripts in the order they run) and ``static/js/map-loader.js`` (the only tag in
+  ``MapParts.head``, deferred) fetches them once a map is shown – on a phone's list view
+  never, on a wide screen right after the page is parsed. folium's set-up code waits in
+  ``window.wegweiserMapQueue`` until Leaflet is there, so nothing of the map blocks the first
+  paint of the list and the filters.
 
 No text from the database passes through folium: branca compiles every rendered fragment
 again as a Jinja template, so ``{{ ... }}`` in a title would run on the server. folium only
@@ -72,13 +77,15 @@ MARKERCLUSTER_JS = "vendor/leaflet.markercluster/leaflet.markercluster.js"
 MARKERCLUSTER_CSS = "vendor/leaflet.markercluster/MarkerCluster.css"
 MARKERCLUSTER_DEFAULT_CSS = "vendor/leaflet.markercluster/MarkerCluster.Default.css"
 MAPS_JS = "js/maps.js"
-ASSETS: tuple[str, ...] = (
+MAP_LOADER_JS = "js/map-loader.js"
+ASSETS: tuple[str, ...] = (  # the files of the results map; the last one loads the others
     LEAFLET_JS,
     LEAFLET_CSS,
     MAPS_JS,
     MARKERCLUSTER_JS,
     MARKERCLUSTER_CSS,
     MARKERCLUSTER_DEFAULT_CSS,
+    MAP_LOADER_JS,
 )
 
 DISTRICT_STYLE = {
@@ -137,9 +144,11 @@ TEXT_KEYS: dict[str, str] = {
 class MapParts:
     """A rendered map, split for a page template.
 
-    head: ``<link>``/``<script src>`` tags (local files only): goes into ``<head>``.
-    body: the map container with its data island: goes where the map should appear.
-    script: the ``<script>`` folium wrote to set the map up: goes at the end of ``<body>``.
+    head: the ``<script src defer>`` of the map loader: goes into ``<head>``.
+    body: the map container with its data island and the list of files to load: goes where the
+        map should appear.
+    script: the ``<script>`` with folium's set-up code, queued for the loader: goes at the end
+        of ``<body>``.
     """
 
     head: str
@@ -331,6 +340,7 @@ def _container(
     height: str,
     inner: str,
     data: dict,
+    assets: list[str],
     extra: dict[str, str] | None = None,
 ) -> str:
     attrs = {
@@ -342,6 +352,7 @@ def _container(
         # in the Content-Security-Policy; the stylesheet gives each kind of map its default height
         "data-height": _check_height(height),
         **tile_attributes(config),
+        "data-assets": json.dumps(assets),
     }
     attrs.update(extra or {})
     rendered = " ".join(f'{name}="{html.escape(str(value), quote=True)}"' for name, value in attrs.items())
@@ -366,21 +377,23 @@ def tile_attributes(config: MapConfig) -> dict[str, str]:
     return attrs
 
 
-def _render(m: folium.Map, config: MapConfig, allowed_paths: tuple[str, ...]) -> tuple[str, str, str]:
+def _render(m: folium.Map, config: MapConfig, allowed_paths: tuple[str, ...]) -> tuple[str, list[str], str, str]:
+    """The loader tag, the map's files (scripts in their order), the container's inside, the queued set-up."""
     figure = m.get_root()
     figure.render()
     allowed = {_asset_url(config, path) for path in allowed_paths}
-    head_parts = []
+    assets = []
     for name, child in figure.header._children.items():
         if name == "meta_http" or child is m or name == m.get_name():
             continue  # the page has its own <meta charset>; the map's page-wide styles are not wanted
         if not isinstance(child, (JavascriptLink, CssLink)) or child.url not in allowed:
             raise RuntimeError(f"unexpected element in map header: {name}")
-        head_parts.append(child.render().strip())
-    head = "\n".join(head_parts)
+        assets.append(html.unescape(child.url))
+    head = f'<script src="{_asset_url(config, MAP_LOADER_JS)}" defer></script>'
     inner = figure.html.render().strip()
-    script = "<script>\n" + figure.script.render().strip() + "\n</script>"
-    return head, inner, script
+    script = ("<script>\n(window.wegweiserMapQueue = window.wegweiserMapQueue || []).push(function () {\n"
+              + figure.script.render().strip() + "\n});\n</script>")
+    return head, assets, inner, script
 
 
 def results_map(
@@ -415,10 +428,10 @@ def results_map(
     cluster.add_to(m)
     if district_points:
         m.fit_bounds(_bounds(district_points), padding=(8, 8))
-    head, inner, script = _render(m, config, ASSETS)
+    head, assets, inner, script = _render(m, config, ASSETS[:-1])
     body = _container(
         config, dom_id, "results-map", label, height, inner,
-        {"kind": "results", "districts": names},
+        {"kind": "results", "districts": names}, assets,
         {"data-points-url": points_url},
     )
     return MapParts(head=head, body=body, script=script)
@@ -455,9 +468,9 @@ def detail_map(
     m = _folium_map(config, (rows[0]["lat"], rows[0]["lon"]) if single else DEFAULT_CENTER, 15 if single else DEFAULT_ZOOM)
     if len(rows) > 1:
         m.fit_bounds(_bounds([(r["lat"], r["lon"]) for r in rows]), padding=(30, 40), max_zoom=FIT_MAX_ZOOM)
-    head, inner, script = _render(m, config, (LEAFLET_JS, LEAFLET_CSS, MAPS_JS))
+    head, assets, inner, script = _render(m, config, (LEAFLET_JS, LEAFLET_CSS, MAPS_JS))
     body = _container(config, dom_id, "detail-map", label, height, inner,
-                      {"kind": "places", "points": rows}, {"data-marker-count": str(len(rows))})
+                      {"kind": "places", "points": rows}, assets, {"data-marker-count": str(len(rows))})
     return MapParts(head=head, body=body, script=script)
 
 

@@ -6,8 +6,10 @@ An entry is valid for one state of the data: its key holds the newest ``search_c
 (every write to searchable data adds one, see directory/models/activity.py) and the date, so an
 edit made on any app server ends it everywhere. Only anonymous GET requests without flashed
 messages are cached, only complete 200 answers that set no cookie, and each hit still runs the
-app's after-request handlers (language cookie, headers). ``PAGE_CACHE=0`` turns it off; the test
-configuration (tests/conftest.py) has it off unless a test turns it on.
+app's after-request handlers (language cookie, headers). A page with inline scripts carries the
+nonce of the request that rendered it: a hit gets this request's nonce in its place, so the body
+matches the Content-Security-Policy sent with it (core/security.py). ``PAGE_CACHE=0`` turns the
+cache off; the test configuration (tests/conftest.py) has it off unless a test turns it on.
 """
 from __future__ import annotations
 
@@ -16,11 +18,12 @@ import threading
 from collections import OrderedDict
 from functools import wraps
 
-from flask import Flask, current_app, make_response, request, session
+from flask import Flask, current_app, g, make_response, request, session
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from directory.core.i18n import current_language, is_simple
+from directory.core.security import csp_nonce
 from directory.models import change_generation
 
 MAX_ENTRY_BYTES = 512 * 1024
@@ -69,6 +72,10 @@ def _key():
     return request.full_path, current_language(), is_simple(), change_generation(), dt.date.today()
 
 
+def _nonce_attribute(nonce: str) -> bytes:
+    return f'nonce="{nonce}"'.encode()
+
+
 def cached(view, cache: PageCache):
     @wraps(view)
     def wrapper(*args, **kwargs):
@@ -76,14 +83,16 @@ def cached(view, cache: PageCache):
         if key is not None:
             entry = cache.get(key)
             if entry is not None:
-                body, status, headers = entry
+                body, status, headers, nonce = entry
+                if nonce:
+                    body = body.replace(_nonce_attribute(nonce), _nonce_attribute(csp_nonce()))
                 response = Response(body, status=status, headers=headers)
                 return response.make_conditional(request)
         response = make_response(view(*args, **kwargs))
         if (key is not None and response.status_code == 200 and not response.is_streamed
                 and response.mimetype in CACHED_MIMETYPES and "Set-Cookie" not in response.headers):
             headers = [(k, v) for k, v in response.headers.items() if k.lower() not in DROPPED_HEADERS]
-            cache.put(key, (response.get_data(), response.status_code, headers))
+            cache.put(key, (response.get_data(), response.status_code, headers, g.get("csp_nonce")))
         return response
     return wrapper
 

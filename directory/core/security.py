@@ -2,10 +2,11 @@
 
 * Content-Security-Policy: scripts and style sheets from this site only, plus inline
   ``<script>``/``<style>`` elements that carry this request's nonce – the map fragments
-  (core/maps.py) are marked with the ``nonced`` template filter; nothing else inline runs,
-  no ``style=""`` attribute applies, no ``on…=`` handler fires. Images also from the map tile
-  server (MAP_TILE_URL). ``frame-ancestors 'none'``: no other site may frame a page – except
-  the widget (opendata/widget.py), which sends its own policy and stays frameable.
+  (core/maps.py) are marked with the ``nonced`` template filter, the search page's one line
+  that sets search.js's layout before the first paint carries ``csp_nonce()``; nothing else
+  inline runs, no ``style=""`` attribute applies, no ``on…=`` handler fires. Images also from
+  the map tile server (MAP_TILE_URL). ``frame-ancestors 'none'``: no other site may frame a
+  page – except the widget (opendata/widget.py), which sends its own policy and stays frameable.
 * X-Content-Type-Options: nosniff, Referrer-Policy: strict-origin-when-cross-origin,
   X-Frame-Options: DENY (older browsers), Cross-Origin-Opener-Policy: same-origin; in
   production Strict-Transport-Security as well.

@@ -1,5 +1,6 @@
 // The maps' behaviour in the browser. folium (directory/core/maps.py) writes each map's
-// Leaflet set-up; this file, loaded right after Leaflet, finds those maps through Leaflet's
+// Leaflet set-up; this file, loaded right after Leaflet (by map-loader.js, which calls setUpAll
+// after folium's code ran, or by a page's own script tags), finds those maps through Leaflet's
 // init hook and, once the page is parsed:
 //  - adds the background tiles: at once when they are self-hosted or the visitor agreed
 //    before, otherwise after a click on "Karte laden" (remembered in localStorage, written only
@@ -275,7 +276,7 @@
 
   function setUpAll() { created.forEach(setUp); }
 
-  window.WegweiserMaps = { tiles: tiles, agree: agree };
+  window.WegweiserMaps = { tiles: tiles, agree: agree, setUpAll: setUpAll };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setUpAll);
   else window.setTimeout(setUpAll, 0);
 })();

@@ -161,10 +161,13 @@
   function showView(view) {
     var layout = form.querySelector(".search-layout");
     if (!layout) return;
-    layout.setAttribute("data-view", view);
+    // attributes only changed when they differ: the first call on a parsed page changes nothing
+    // and so costs no new layout
+    if (layout.getAttribute("data-view") !== view) layout.setAttribute("data-view", view);
     form.querySelectorAll(".view-switch__option").forEach(function (a) {
-      if (a.getAttribute("data-view") === view) a.setAttribute("aria-current", "true");
-      else a.removeAttribute("aria-current");
+      var current = a.getAttribute("data-view") === view;
+      if (current && a.getAttribute("aria-current") !== "true") a.setAttribute("aria-current", "true");
+      else if (!current && a.hasAttribute("aria-current")) a.removeAttribute("aria-current");
     });
     if (view === "map") window.dispatchEvent(new Event("resize"));  // the map measures itself again
   }

@@ -2,14 +2,14 @@
 // opened or saved stay on the device, so they open without a connection. Pages answered from the
 // cache carry the time they were saved; pwa.js shows it as "offline – saved copy from …".
 "use strict";
-var SHELL = "wegweiser-shell-v1";
+var SHELL = "wegweiser-shell-v2";
 var PAGES = "wegweiser-pages";
 var SHELL_FILES = [
   "static/css/wegweiser.css", "static/css/access.css", "static/css/print.css", "static/css/fonts.css",
   "static/fonts/noto-sans-ethiopic-names.woff",
   "static/js/pwa.js", "static/js/search.js", "static/js/share.js",
   "static/img/icons/icon.svg", "static/img/icons/icon-192.png",
-  "static/js/maps.js", "static/vendor/leaflet/leaflet.js", "static/vendor/leaflet/leaflet.css",
+  "static/js/map-loader.js", "static/js/maps.js", "static/vendor/leaflet/leaflet.js", "static/vendor/leaflet/leaflet.css",
   "static/vendor/leaflet.markercluster/leaflet.markercluster.js",
   "static/vendor/leaflet.markercluster/MarkerCluster.css", "static/vendor/leaflet.markercluster/MarkerCluster.Default.css"
 ];

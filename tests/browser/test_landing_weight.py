@@ -1,5 +1,6 @@
 """The landing page on a phone with little mobile data: everything it loads, gzip-compressed
-(as a production server or proxy sends it), stays under 150 KB."""
+(as a production server or proxy sends it), stays under 150 KB; the map's files come only when
+the map is shown."""
 from __future__ import annotations
 
 import gzip
@@ -37,3 +38,18 @@ def test_tigrinya_language_name_is_drawn_with_a_served_font(live_server, page_fa
     assert "Wegweiser Names" in loaded
     # the full Ethiopic font is not fetched for the name alone
     assert not any("noto-sans-ethiopic-400" in u for u in page.request_log.urls)
+
+
+def test_on_a_phone_the_map_files_load_only_when_the_map_is_shown(live_server, page_factory):
+    page = page_factory(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                        service_workers="block")
+    page.goto(f"{live_server.url}/", wait_until="networkidle")
+    assert page.locator(".offer-card").count() > 0
+    assert page.evaluate("document.querySelector('.filters__toggle').open") is False  # the sheet starts closed
+    assert not any("leaflet" in u or "/js/maps.js" in u or "punkte.geojson" in u for u in page.request_log.urls)
+    assert page.evaluate("typeof window.L") == "undefined"
+    page.locator(".view-switch__option[data-view='map']").click()
+    page.wait_for_selector("#results-map[data-map-ready='true']")
+    assert any("leaflet/leaflet.js" in u for u in page.request_log.urls)
+    assert int(page.get_attribute("#results-map", "data-marker-count")) > 0
+    assert page.js_errors == []

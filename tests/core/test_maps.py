@@ -174,33 +174,38 @@ def test_no_folium_default_assets_or_page_styles(needle, cfg_on, districts):
         assert needle not in everything(parts).lower()
 
 
-def test_local_assets_in_head_in_load_order(cfg_off):
+def assets(parts: MapParts) -> list[str]:
+    return json.loads(html.unescape(attr(parts, "data-assets")))
+
+
+def test_the_head_has_only_the_deferred_loader_and_the_container_lists_the_files_in_load_order(cfg_off):
     parts = results(None, cfg_off)
-    for path in ASSETS:
-        assert local_asset(path) in parts.head
+    assert parts.head == '<script src="/static/js/map-loader.js" defer></script>'
+    files = assets(parts)
+    assert sorted(files) == sorted(local_asset(path) for path in ASSETS[:-1])
     # maps.js right after Leaflet (its init hook must see every map); markercluster after that
-    assert parts.head.index("leaflet/leaflet.js") < parts.head.index("js/maps.js") < parts.head.index(
-        "leaflet.markercluster.js")
-    assert '<script src="/static/vendor/leaflet/leaflet.js"></script>' in parts.head
-    assert '<link rel="stylesheet" href="/static/vendor/leaflet/leaflet.css"/>' in parts.head
-    # only tags that belong in <head>, and the map pieces where they belong
-    tags = re.findall(r"<(\w+)", parts.head)
-    assert set(tags) == {"script", "link"}
+    scripts = [f for f in files if f.endswith(".js")]
+    assert scripts == ["/static/vendor/leaflet/leaflet.js", "/static/js/maps.js",
+                       "/static/vendor/leaflet.markercluster/leaflet.markercluster.js"]
+    assert "/static/vendor/leaflet/leaflet.css" in files
     assert parts.body.startswith("<div") and parts.body.count("<script") == 1  # the data island
-    assert parts.script.startswith("<script>") and parts.script.endswith("</script>")
+    # folium's set-up waits in the queue until the loader has fetched Leaflet
+    assert parts.script.startswith("<script>\n(window.wegweiserMapQueue = window.wegweiserMapQueue || []).push(function () {")
+    assert parts.script.endswith("});\n</script>")
 
 
 def test_asset_url_may_be_a_dict_and_is_html_escaped(districts):
     urls = {path: f"/s/{path}?v=1&x=2" for path in ASSETS}
     parts = results(districts, MapConfig(None, "", urls))
-    assert 'src="/s/vendor/leaflet/leaflet.js?v=1&amp;x=2"' in parts.head
-    assert "&x=" not in parts.head
+    assert 'src="/s/js/map-loader.js?v=1&amp;x=2"' in parts.head
+    assert "&x=" not in parts.head and "&x=" not in parts.body.split(">", 1)[0]
+    assert "/s/vendor/leaflet/leaflet.js?v=1&x=2" in assets(parts)
 
 
 def test_detail_map_has_no_markercluster(cfg_off):
     parts = detail_map([place()], cfg_off)
-    assert local_asset("vendor/leaflet/leaflet.js") in parts.head
-    assert local_asset("js/maps.js") in parts.head
+    assert assets(parts) == [local_asset("vendor/leaflet/leaflet.js"), local_asset("js/maps.js"),
+                             local_asset("vendor/leaflet/leaflet.css")]
     assert "markercluster" not in everything(parts).lower()
 
 

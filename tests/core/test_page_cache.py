@@ -2,6 +2,8 @@
 a change, never for signed-in users, and never a response that sets a cookie."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import g
 
@@ -75,3 +77,21 @@ def test_a_cached_api_answer_still_honours_its_etag(app, cached_client):
     assert etag
     again = cached_client.get("/api/v1/offers?q=garten", headers={"If-None-Match": etag})
     assert again.status_code == 304
+
+
+def test_a_cached_page_carries_the_nonce_of_its_own_policy(app, cached_client):
+    make_offer(title="Gartenprojekt")
+    db.session.commit()
+    nonces = []
+    for _ in range(2):
+        g.pop("search_generation", None)
+        g.pop("csp_nonce", None)  # the test client shares flask.g between requests
+        response = cached_client.get("/?q=garten")
+        policy = response.headers["Content-Security-Policy"]
+        nonce = re.search(r"'nonce-([^']+)'", policy).group(1)
+        body = response.get_data(as_text=True)
+        assert re.findall(r'nonce="([^"]+)"', body)  # the map's set-up script
+        assert set(re.findall(r'nonce="([^"]+)"', body)) == {nonce}
+        nonces.append(nonce)
+    assert _cache(app).hits >= 1
+    assert nonces[0] != nonces[1]
