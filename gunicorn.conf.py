@@ -17,8 +17,11 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))        # a PDF sheet or 
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = 5
 # recycle workers now and then (bounded memory over weeks of uptime)
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
-max_requests_jitter = 200
+# a worker is replaced after this many requests (a guard against slow leaks); each new worker
+# builds its search index and its shared parts again (about a second at 100,000 offers), so
+# not too often
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "50000"))
+max_requests_jitter = max_requests // 10
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # the reverse proxy on the same host sets X-Forwarded-For/-Proto (see the README's nginx example)
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")

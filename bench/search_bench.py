@@ -35,6 +35,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -175,8 +176,11 @@ def gunicorn(url: str, workers: int, page_cache: bool = True):
                PAGE_CACHE="1" if page_cache else "0")
     env.pop("REDIS_URL", None)
     exe = Path(sys.executable).with_name("gunicorn")
+    # the server's log (one line per request) goes to a file: a pipe nobody reads fills up
+    # under wrk and then blocks every worker
+    log = tempfile.NamedTemporaryFile(prefix="wegweiser-bench-gunicorn-", suffix=".log", delete=False)
     proc = subprocess.Popen([str(exe), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "120",
-                             "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                             "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
     try:
         deadline = time.monotonic() + 180
         while True:
@@ -187,7 +191,7 @@ def gunicorn(url: str, workers: int, page_cache: bool = True):
             except OSError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("gunicorn did not start: " + proc.stderr.read().decode()[-2000:])
+                raise RuntimeError("gunicorn did not start: " + Path(log.name).read_text()[-2000:])
             time.sleep(0.5)
         yield port
     finally:
@@ -196,6 +200,8 @@ def gunicorn(url: str, workers: int, page_cache: bool = True):
             proc.wait(20)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.close()
+        os.unlink(log.name)
 
 
 _connections: dict[int, http.client.HTTPConnection] = {}
