@@ -18,7 +18,8 @@ def marker_count(page) -> int:
 
 
 def listed_titles(page) -> list[str]:
-    return page.locator(".offer-card__title").all_inner_texts()
+    # text_content: cards below the screen are not laid out (content-visibility) and have no inner text
+    return [t.strip() for t in page.locator(".offer-card__title").all_text_contents()]
 
 
 def apply_in_place(page, selector):
