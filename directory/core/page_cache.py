@@ -123,16 +123,11 @@ class Fragments:
                 self.entries.popitem(last=False)
 
     def get(self, key, make):
-        key = (key, change_generation())
-        with self._lock:
-            if key in self.entries:
-                self.entries.move_to_end(key)
-                return self.entries[key]
-        value = make()
-        with self._lock:
-            self.entries[key] = value
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
+        """The value kept for ``key``, else ``make()``'s (kept from now on; never None)."""
+        value = self.peek(key)
+        if value is None:
+            value = make()
+            self.put(key, value)
         return value
 
 
