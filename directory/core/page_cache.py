@@ -143,6 +143,18 @@ def per_offer() -> Fragments:
     return current_app.extensions["per_offer"]
 
 
+def per_offer_parts(ids: list[int], key, load, make) -> list:
+    """For each offer id, in order, the part kept under ``key(id)``; the offers without one are
+    loaded together (``load(ids)`` -> {id: offer}) and ``make(offer)`` makes theirs."""
+    kept = per_offer()
+    keys = {i: key(i) for i in ids}
+    found = {i: kept.peek(k) for i, k in keys.items()}
+    for i, offer in load([i for i, part in found.items() if part is None]).items():
+        found[i] = make(offer)
+        kept.put(keys[i], found[i])
+    return [found[i] for i in ids if found[i] is not None]
+
+
 def init_app(app: Flask, endpoints: tuple[str, ...]) -> None:
     """Serve the given endpoints through one cache per app."""
     app.extensions["fragments"] = Fragments()

@@ -69,13 +69,10 @@ def _offer_urls(offer) -> dict[str, str]:
 def _offer_shapes(result: search.SearchResult, vocab, locale: str) -> list[shapes.Offer]:
     """The page's offers as API objects; those made before (same offer, language, host and
     state of the data) are reused and only the others' offers are loaded."""
-    kept = page_cache.per_offer()
-    keys = {i: ("api-offer", i, locale, request.host_url) for i in result.ids}
-    found = {i: kept.peek(key) for i, key in keys.items()}
-    for i, offer in result.load_offers([i for i, shape in found.items() if shape is None]).items():
-        found[i] = api_data.offer_shape(offer, vocab, _offer_urls)
-        kept.put(keys[i], found[i])
-    return [found[i] for i in result.ids if found[i] is not None]
+    host = request.host_url
+    return page_cache.per_offer_parts(
+        result.ids, lambda i: ("api-offer", i, locale, host), result.load_offers,
+        lambda offer: api_data.offer_shape(offer, vocab, _offer_urls))
 
 
 def _page_links(endpoint: str, page: int, pages: int, params: list[tuple[str, str]]) -> dict:

@@ -108,14 +108,10 @@ def _result_cards(result: search.SearchResult, vocab, locale: str, stale_before:
             distance = min(distance_km((near.lat, near.lon), p) for p in points) if points else None
             cards.append(card(offer, vocab, distance, stale_before))
         return cards
-    kept = page_cache.per_offer()
-    keys = {i: ("card", i, locale, is_simple(), stale_before) for i in result.ids}
-    found = {i: kept.peek(key) for i, key in keys.items()}
-    missing = result.load_offers([i for i, html in found.items() if html is None])
-    for i, offer in missing.items():
-        found[i] = card(offer, vocab, None, stale_before)
-        kept.put(keys[i], found[i])
-    return [found[i] for i in result.ids if found[i] is not None]
+    simple = is_simple()
+    return page_cache.per_offer_parts(
+        result.ids, lambda i: ("card", i, locale, simple, stale_before), result.load_offers,
+        lambda offer: card(offer, vocab, None, stale_before))
 
 
 POINTS_URL_MARK = "/__points_url__"
